@@ -1,0 +1,23 @@
+# Warning, hardening and sanitizer flags shared by every target (SECURITY.md (c) "Build").
+add_library(xmpp_build_flags INTERFACE)
+target_compile_options(xmpp_build_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+  -Wnon-virtual-dtor -Wcast-align -Wnull-dereference -fstack-protector-strong)
+if(XMPP_WERROR)
+  target_compile_options(xmpp_build_flags INTERFACE -Werror)
+endif()
+# Boost 1.74's Asio coroutine support needs these under clang (STYLE.md "Async").
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_definitions(xmpp_build_flags INTERFACE BOOST_ASIO_HAS_CO_AWAIT BOOST_ASIO_HAS_STD_COROUTINE)
+  target_compile_options(xmpp_build_flags INTERFACE -Wno-unused-command-line-argument)
+endif()
+target_compile_definitions(xmpp_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED)
+if(XMPP_SANITIZE)
+  target_compile_options(xmpp_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(xmpp_build_flags INTERFACE -fsanitize=address,undefined)
+else()
+  if(NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+    target_compile_definitions(xmpp_build_flags INTERFACE _FORTIFY_SOURCE=2)
+  endif()
+  target_link_options(xmpp_build_flags INTERFACE -Wl,-z,relro,-z,now)
+endif()
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)

@@ -1,0 +1,46 @@
+// A byte stream to the server: TCP, optionally upgraded to TLS (STARTTLS, RFC 6120 §5) or TLS from
+// the first byte (XEP-0368). The session driver only sees this interface, so session tests run the
+// real driver over an in-memory transport (tests/session).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/result.hpp"
+#include "net/asio.hpp"
+
+namespace xmpp::net {
+
+/// What the TLS layer negotiated; `active` is false before STARTTLS.
+struct TlsInfo {
+  bool active = false;
+  bool verified = false;          ///< chain and identity checked against the JID domain (false with --insecure)
+  std::string version;            ///< "TLSv1.3"
+  std::string cipher;             ///< "TLS_AES_256_GCM_SHA384"
+  std::string alpn;               ///< "xmpp-client" on direct TLS when the server agreed
+  std::string exporter;           ///< RFC 9266 tls-exporter channel binding (32 bytes), TLS 1.3 only
+  std::string server_end_point;   ///< RFC 5929 tls-server-end-point channel binding
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  /// Reads up to `size` bytes (at least one). A clean end of stream (TCP FIN, or TLS close_notify)
+  /// returns 0; a TLS EOF without close_notify is an error (truncation), kind `temporary`.
+  virtual awaitable<Result<std::size_t>> read_some(char* buffer, std::size_t size) = 0;
+  /// Writes all of `data`.
+  virtual awaitable<Result<void>> write(std::string data) = 0;
+  /// STARTTLS: TLS handshake on the open connection, identity checked against the JID domain.
+  /// Failures are kind `no_perm` (certificate, pin) or `unavailable`/`temporary` (I/O).
+  virtual awaitable<Result<void>> start_tls() = 0;
+  virtual const TlsInfo& tls() const = 0;
+  /// Cancels pending operations (they complete with an error): used by deadline watchdogs.
+  virtual void cancel() = 0;
+  /// Sends TLS close_notify where applicable and closes the socket.
+  virtual awaitable<void> shutdown() = 0;
+  /// "127.0.0.1:5222" or similar, for messages and traces.
+  virtual std::string peer() const = 0;
+};
+
+}  // namespace xmpp::net

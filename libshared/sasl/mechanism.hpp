@@ -1,0 +1,68 @@
+// SASL mechanisms, sans-I/O (RFC 4422, RFC 6120 §6): the session passes decoded challenge bytes in
+// and sends the returned bytes out; nonces are injected so tests use the RFCs' fixed vectors.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace xmpp::sasl {
+
+struct Credentials {
+  std::string authcid;   ///< the JID's localpart
+  std::string password;  ///< SASLprep'd by the mechanism; cleansed on destruction by the owner
+  std::string authzid;   ///< usually empty
+};
+
+/// TLS facts a mechanism needs for channel binding (RFC 5056, RFC 9266, RFC 5929).
+struct TlsState {
+  bool active = false;
+  bool verified = false;         ///< PLAIN is only allowed when true (or explicitly allowed by policy)
+  bool tls13 = false;
+  std::string exporter;          ///< tls-exporter data (TLS 1.3)
+  std::string server_end_point;  ///< tls-server-end-point data
+};
+
+/// What the session knows at <mechanisms/> time.
+struct Offer {
+  std::vector<std::string> mechanisms;     ///< as offered by the server, in its order
+  std::vector<std::string> cb_types;       ///< XEP-0440 <sasl-channel-binding/> types, if advertised
+  bool cb_types_advertised = false;
+};
+
+/// Policy from the command line / config (CLI.md --sasl, --anonymous).
+struct Policy {
+  std::vector<std::string> allowed;  ///< empty = default preference order
+  bool anonymous = false;
+  bool allow_plain = true;           ///< PLAIN still needs verified TLS
+};
+
+class Mechanism {
+ public:
+  virtual ~Mechanism() = default;
+  virtual std::string name() const = 0;
+  /// The initial response (raw bytes, before base64); nullopt = none (send empty <auth/>).
+  virtual Result<std::optional<std::string>> initial_response() = 0;
+  /// Answers a server challenge (raw bytes). Errors are kind no_perm (code "auth_failed" or
+  /// "downgrade") or protocol, and abort authentication.
+  virtual Result<std::string> respond(const std::string& challenge) = 0;
+  /// Checks <success/> additional data (SCRAM server signature `v=`; missing `v=` is an error).
+  virtual Result<void> verify_success(const std::optional<std::string>& additional_data) = 0;
+};
+
+/// Source of client nonces; tests inject a fixed one.
+using NonceSource = std::function<std::string()>;
+
+/// Picks the strongest acceptable mechanism: SCRAM-SHA-512-PLUS > SCRAM-SHA-256-PLUS >
+/// SCRAM-SHA-1-PLUS > SCRAM-SHA-512 > SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN (only over verified
+/// TLS), or ANONYMOUS when policy.anonymous. Error kind no_perm, code "no_mechanism", when nothing
+/// acceptable is offered (the message lists what was offered).
+Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& policy,
+                                          const Credentials& credentials, const TlsState& tls,
+                                          NonceSource nonce = {});
+
+}  // namespace xmpp::sasl

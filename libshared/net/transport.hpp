@@ -20,6 +20,7 @@ struct TlsInfo {
   std::string alpn;               ///< "xmpp-client" on direct TLS when the server agreed
   std::string exporter;           ///< RFC 9266 tls-exporter channel binding (32 bytes), TLS 1.3 only
   std::string server_end_point;   ///< RFC 5929 tls-server-end-point channel binding
+  std::string unique;             ///< RFC 5929 tls-unique (first Finished message), TLS 1.2 only
 };
 
 class Transport {

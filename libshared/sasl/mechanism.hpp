@@ -25,6 +25,7 @@ struct TlsState {
   bool tls13 = false;
   std::string exporter;          ///< tls-exporter data (TLS 1.3)
   std::string server_end_point;  ///< tls-server-end-point data
+  std::string unique;            ///< tls-unique data (TLS 1.2 only; what Prosody 0.12 supports)
 };
 
 /// What the session knows at <mechanisms/> time.

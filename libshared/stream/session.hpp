@@ -12,12 +12,13 @@
 #include "core/result.hpp"
 #include "jid/jid.hpp"
 #include "net/asio.hpp"
+#include "net/connect.hpp"
 #include "net/transport.hpp"
 #include "xml/element.hpp"
 
 namespace xmpp::stream {
 
-enum class TlsMode { automatic, starttls, direct };
+using net::TlsMode;
 
 /// Where traces go (--trace); the session writes timestamped, redacted XML through it.
 using TraceSink = std::function<void(std::string_view direction, std::string_view data)>;
@@ -38,6 +39,7 @@ struct SessionOptions {
   std::chrono::milliseconds connect_timeout{10000};  ///< per address attempt
   std::chrono::milliseconds step_timeout{15000};     ///< each negotiation step
   bool stream_management = true;             ///< enable XEP-0198 when offered
+  std::optional<std::string> dns_server;     ///< env XMPP_DNS_SERVER (tests, diagnostics)
   TraceSink trace;                           ///< empty = no trace
 };
 

@@ -21,7 +21,7 @@ struct Credentials {
 /// TLS facts a mechanism needs for channel binding (RFC 5056, RFC 9266, RFC 5929).
 struct TlsState {
   bool active = false;
-  bool verified = false;         ///< PLAIN is only allowed when true (or explicitly allowed by policy)
+  bool verified = false;         ///< PLAIN is only allowed when true (and policy.allow_plain)
   bool tls13 = false;
   std::string exporter;          ///< tls-exporter data (TLS 1.3)
   std::string server_end_point;  ///< tls-server-end-point data
@@ -53,15 +53,40 @@ class Mechanism {
   virtual Result<std::string> respond(const std::string& challenge) = 0;
   /// Checks <success/> additional data (SCRAM server signature `v=`; missing `v=` is an error).
   virtual Result<void> verify_success(const std::optional<std::string>& additional_data) = 0;
+  /// The channel-binding type in use ("tls-exporter", "tls-server-end-point", "tls-unique"), or
+  /// empty when the mechanism binds no channel; for -v and --json output.
+  virtual std::string channel_binding() const { return {}; }
 };
 
-/// Source of client nonces; tests inject a fixed one.
+/// Source of client nonces; tests inject a fixed one. A nonce must be printable ASCII without ','
+/// (RFC 5802 §7); the default is core/random.hpp's random_id() (132 bits from RAND_bytes).
 using NonceSource = std::function<std::string()>;
+
+/// The mechanism names choose() can pick, strongest first (for validating --sasl).
+const std::vector<std::string>& supported_mechanisms();
 
 /// Picks the strongest acceptable mechanism: SCRAM-SHA-512-PLUS > SCRAM-SHA-256-PLUS >
 /// SCRAM-SHA-1-PLUS > SCRAM-SHA-512 > SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN (only over verified
 /// TLS), or ANONYMOUS when policy.anonymous. Error kind no_perm, code "no_mechanism", when nothing
 /// acceptable is offered (the message lists what was offered).
+///
+/// Policy.allowed names are compared case-insensitively; unknown names are ignored. With
+/// policy.anonymous only ANONYMOUS is considered. PLAIN needs tls.verified and policy.allow_plain.
+/// Channel binding (RFC 5056; RFC 5802 §6; XEP-0440 §4 "Business Rules"; XEP-0474 §5):
+/// - -PLUS binds with the best type of ours the server lists in <sasl-channel-binding/>
+///   (tls-exporter [TLS 1.3, RFC 9266] > tls-server-end-point [RFC 5929] > tls-unique [TLS 1.2]);
+///   when no types are advertised (or the list is empty, which XEP-0440 forbids) it binds with
+///   tls-exporter on TLS 1.3 and tls-unique on TLS 1.2. That is safe: a server that lacks the type
+///   fails authentication, it cannot make us authenticate without binding.
+/// - -PLUS is skipped when the data for that type is empty (the non-PLUS variant is used).
+/// - types advertised, -PLUS offered, none in common: the non-PLUS variant with gs2 flag "n", and
+///   the server-first-message MUST then carry a matching XEP-0474 `h=` (else code "downgrade").
+/// - types advertised but no -PLUS offered while we have binding data and the policy permits -PLUS:
+///   error no_perm code "downgrade" (XEP-0440 §4 rule 5; SECURITY.md row 30).
+/// - non-PLUS SCRAM sends "y" when we could bind (TLS active, data present, -PLUS permitted) but
+///   the server offered no -PLUS and no types (RFC 5802 §6 downgrade detection), else "n".
+/// Credentials are SASLprep'd here: an unusable user name or password is kind usage, code
+/// "bad_credentials".
 Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& policy,
                                           const Credentials& credentials, const TlsState& tls,
                                           NonceSource nonce = {});

@@ -1,0 +1,102 @@
+# fish completion for xmpp(1). Install as ~/.config/fish/completions/xmpp.fish or in
+# /usr/share/fish/vendor_completions.d/.
+#
+# Adding a command: one line in __xmpp_commands and one `complete` line per option, conditioned
+# on `__xmpp_using_command NAME`. tests/drift/check runs this file and compares what it
+# offers with `xmpp --help`.
+
+# The commands, with a description each.
+function __xmpp_commands
+    printf '%s\t%s\n' \
+        ping 'measure round-trip times (XEP-0199)' \
+        version 'ask an entity which software it runs (XEP-0092)' \
+        time 'ask an entity for its clock and time zone (XEP-0202)' \
+        help 'print the commands, or the options of a command'
+end
+
+# Prints the command on the command line (before the cursor), skipping global options and
+# their values; fails when there is none yet.
+function __xmpp_command
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip_value 0
+    for token in $tokens
+        if test $skip_value -eq 1
+            set skip_value 0
+            continue
+        end
+        switch $token
+            # The global options that take a value (in a separate word).
+            case -a --account -j --jid --password-file --password-command --sasl --resource \
+                --host --port --tls --ca-file --pin --retries --timeout --trace --config
+                set skip_value 1
+            case '-*'
+            case '*'
+                echo $token
+                return 0
+        end
+    end
+    return 1
+end
+
+function __xmpp_needs_command
+    not __xmpp_command >/dev/null
+end
+
+# True when the command on the line is $argv[1].
+function __xmpp_using_command
+    test "$(__xmpp_command)" = $argv[1]
+end
+
+# True for the first argument of `xmpp help`, which explains the other commands.
+function __xmpp_help_needs_command
+    set -l tokens (commandline -opc)
+    __xmpp_using_command help; and test "$tokens[-1]" = help
+end
+
+# Account names: the [account.NAME] section headers of the config file (only headers are read).
+function __xmpp_accounts
+    set -l config_home $XDG_CONFIG_HOME
+    test -n "$config_home"; or set config_home ~/.config
+    set -l config $config_home/xmpp/config
+    set -l tokens (commandline -opc)
+    if set -l i (contains -i -- --config $tokens)
+        set config $tokens[(math $i + 1)]
+    end
+    test -r "$config"; or return 0
+    string replace -rf '^\s*\[account\.([^]]+)\].*' '$1' <$config
+end
+
+complete -c xmpp -f
+
+# Commands.
+complete -c xmpp -n __xmpp_needs_command -a '(__xmpp_commands)'
+complete -c xmpp -n __xmpp_help_needs_command -a '(__xmpp_commands | string match -v -r "^help\t")'
+
+# Global options, accepted before and after the command.
+complete -c xmpp -s h -l help -d 'print help and exit'
+complete -c xmpp -l version -d 'print the version and exit'
+complete -c xmpp -s a -l account -x -a '(__xmpp_accounts)' -d 'use this account section of the config file'
+complete -c xmpp -s j -l jid -x -d 'log in as this JID'
+complete -c xmpp -l password-file -r -F -d 'read the password from the first line of a file'
+complete -c xmpp -l password-command -x -a '(__fish_complete_command)' -d 'run a command that prints the password'
+complete -c xmpp -l anonymous -d 'log in with SASL ANONYMOUS'
+complete -c xmpp -l sasl -x -a '(__fish_append , SCRAM-SHA-512-PLUS SCRAM-SHA-256-PLUS SCRAM-SHA-1-PLUS SCRAM-SHA-512 SCRAM-SHA-256 SCRAM-SHA-1 PLAIN)' -d 'only use these SASL mechanisms'
+complete -c xmpp -l resource -x -d 'bind this resource'
+complete -c xmpp -l host -x -a '(__fish_print_hostnames)' -d 'connect to this host instead of resolving SRV records'
+complete -c xmpp -l port -x -d 'connect to this port'
+complete -c xmpp -l tls -x -a 'auto starttls direct' -d 'how TLS is started'
+complete -c xmpp -l ca-file -r -F -d 'trust this CA bundle instead of the system store'
+complete -c xmpp -l pin -x -d 'accept only this SPKI SHA-256 (base64); repeatable'
+complete -c xmpp -l insecure -d 'do not verify the certificate (warns)'
+complete -c xmpp -l retries -x -d 'retry connection failures N times'
+complete -c xmpp -l timeout -x -d 'overall deadline in seconds'
+complete -c xmpp -l json -d 'machine output (JSON)'
+complete -c xmpp -s q -l quiet -d 'print less on stderr'
+complete -c xmpp -s v -l verbose -d 'print more on stderr'
+complete -c xmpp -l trace -r -F -a - -d 'write the XML exchanged to a file (- for stderr)'
+complete -c xmpp -l config -r -F -d 'read this config file'
+
+# ping
+complete -c xmpp -n '__xmpp_using_command ping' -l count -x -d 'number of pings'
+complete -c xmpp -n '__xmpp_using_command ping' -l interval -x -d 'seconds between pings'

@@ -1,0 +1,13 @@
+// Process-wide set-up of the XML layer (SECURITY.md "Settings (SAX2)": XERCES_DISABLE_DTD on
+// Xerces-C 3.2.4, XMLPlatformUtils::Initialize once). Defined in xml/parser.cpp, the only file that
+// includes Xerces.
+#pragma once
+
+namespace xmpp::xml {
+
+/// Idempotent and thread-safe: sets XERCES_DISABLE_DTD=1 (setenv, so call it from main() before
+/// any other thread exists) and initialises Xerces-C once for the life of the process. Every
+/// StreamParser and XercesParser constructor calls it too.
+void initialize();
+
+}  // namespace xmpp::xml

@@ -16,36 +16,43 @@ namespace xmpp::net {
 
 /// One place to try, in order.
 struct Endpoint {
-  std::string host;        ///< SRV target or the domain itself
+  std::string host;  ///< SRV target or the domain itself
   unsigned short port = 5222;
-  bool direct_tls = false; ///< from _xmpps-client (XEP-0368): TLS from the first byte, ALPN xmpp-client
+  /// From _xmpps-client (XEP-0368): TLS from the first byte, ALPN xmpp-client.
+  bool direct_tls = false;
 };
 
 enum class TlsMode { automatic, starttls, direct };
 
 /// Certificate policy (SECURITY.md (c)).
 struct TlsPolicy {
-  std::string reference_domain;        ///< the JID's domain in A-label form: the only reference identity
+  std::string reference_domain;  ///< the JID's domain in A-label form: the only reference identity
   std::optional<std::string> ca_file;  ///< trust this bundle instead of the system store
-  std::vector<std::string> pins;       ///< base64 SHA-256 of the server certificate's SPKI
-  bool insecure = false;               ///< skip verification (the CLI warns)
+  /// base64 SHA-256 of the server certificate's SPKI; a matching pin replaces the chain and name
+  /// checks, a non-matching one refuses (tls/transport.hpp).
+  std::vector<std::string> pins;
+  bool insecure = false;  ///< skip verification (the CLI warns)
 };
 
 struct ConnectOptions {
-  std::string domain;                     ///< A-label domain to resolve
-  std::optional<std::string> host;        ///< --host: skip SRV
-  std::optional<unsigned short> port;     ///< --port
+  std::string domain;                  ///< A-label domain to resolve
+  std::optional<std::string> host;     ///< --host: skip SRV
+  std::optional<unsigned short> port;  ///< --port
   TlsMode tls = TlsMode::automatic;
   TlsPolicy policy;
-  std::chrono::milliseconds attempt_timeout{10000};  ///< per address: TCP connect + direct TLS handshake
+  /// Per address: TCP connect + direct TLS handshake.
+  std::chrono::milliseconds attempt_timeout{10000};
   /// DNS server "IP" or "IP:PORT" to ask instead of /etc/resolv.conf (env XMPP_DNS_SERVER; tests).
   std::optional<std::string> dns_server;
+  /// Bound on each DNS phase (the SRV pair, then the addresses), SECURITY.md (b): an unanswered
+  /// or SERVFAIL lookup ends after this and counts as failed.
+  std::chrono::milliseconds dns_timeout{5000};
 };
 
 /// The endpoints for `options`, in the order to try them (XEP-0368 §3 merge of _xmpps-client and
 /// _xmpp-client by priority and weight; NXDOMAIN falls back to domain:5222; a "." target means
 /// no service). Errors: no_host ("no_host") when the domain has no XMPP service or does not exist,
-/// temporary ("dns_timeout") when DNS did not answer.
+/// temporary ("dns_timeout") when DNS did not answer. The full rules: net/resolve.hpp.
 awaitable<Result<std::vector<Endpoint>>> resolve_endpoints(ConnectOptions options);
 
 struct Connected {
@@ -57,6 +64,11 @@ struct Connected {
 /// direct TLS, completes the handshake and identity check). Errors: no_host, unavailable
 /// ("connect_failed", the message lists what was tried), no_perm for certificate/pin failures (not
 /// retried on another address: a bad certificate is not a reachability problem).
+/// A direct-TLS handshake that fails or times out ("tls_failed") moves on to the next address, as
+/// one misconfigured port may be; when nothing connects and such a failure happened, the error is
+/// no_perm "tls_failed" (SECURITY.md (b): handshake failures exit 77), with the same list.
+/// TCP keepalive and TCP_NODELAY are set on the socket. Errors of the TLS context: no_input
+/// ("ca_file_unreadable").
 awaitable<Result<Connected>> connect(ConnectOptions options);
 
 }  // namespace xmpp::net

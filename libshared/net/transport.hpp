@@ -14,13 +14,14 @@ namespace xmpp::net {
 /// What the TLS layer negotiated; `active` is false before STARTTLS.
 struct TlsInfo {
   bool active = false;
-  bool verified = false;          ///< chain and identity checked against the JID domain (false with --insecure)
-  std::string version;            ///< "TLSv1.3"
-  std::string cipher;             ///< "TLS_AES_256_GCM_SHA384"
-  std::string alpn;               ///< "xmpp-client" on direct TLS when the server agreed
-  std::string exporter;           ///< RFC 9266 tls-exporter channel binding (32 bytes), TLS 1.3 only
-  std::string server_end_point;   ///< RFC 5929 tls-server-end-point channel binding
-  std::string unique;             ///< RFC 5929 tls-unique (first Finished message), TLS 1.2 only
+  /// Chain and identity checked against the JID domain, or a --pin matched (false with --insecure).
+  bool verified = false;
+  std::string version;           ///< "TLSv1.3"
+  std::string cipher;            ///< "TLS_AES_256_GCM_SHA384"
+  std::string alpn;              ///< "xmpp-client" on direct TLS when the server agreed
+  std::string exporter;          ///< RFC 9266 tls-exporter channel binding (32 bytes), TLS 1.3 only
+  std::string server_end_point;  ///< RFC 5929 tls-server-end-point channel binding
+  std::string unique;            ///< RFC 5929 tls-unique (first Finished message), TLS 1.2 only
 };
 
 class Transport {

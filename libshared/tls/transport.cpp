@@ -1,0 +1,302 @@
+#include "tls/transport.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "net/watchdog.hpp"
+#include "tls/channel_binding.hpp"
+#include "tls/identity.hpp"
+#include "tls/ssl.hpp"
+
+namespace xmpp::tls {
+namespace {
+
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+
+std::string endpoint_text(const tcp::socket& socket) {
+  error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "(unconnected)";
+  const auto address = ep.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+std::optional<std::string> der_of(X509* cert) {
+  if (cert == nullptr) return std::nullopt;
+  unsigned char* buf = nullptr;
+  const int len = i2d_X509(cert, &buf);
+  if (len <= 0) return std::nullopt;
+  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+  OPENSSL_free(buf);
+  return der;
+}
+
+bool is_ip_literal(const std::string& name) {
+  error_code ec;
+  asio::ip::make_address(name, ec);
+  return !ec;
+}
+
+// OpenSSL 3 reports an EOF without close_notify as SSL_R_UNEXPECTED_EOF_WHILE_READING; Asio 1.74
+// only maps the pre-3.0 form to stream_truncated. Both are truncation (RFC 8446 §6.1).
+bool is_truncation(const error_code& ec) {
+  if (ec == asio::ssl::error::stream_truncated) return true;
+  return ec.category() == asio::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+             SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+Error io_error(const error_code& ec, const std::string& peer, const std::string& what) {
+  if (ec == asio::error::operation_aborted)
+    return make_error(ErrorKind::temporary, "cancelled", "", what + " " + peer + " cancelled");
+  if (is_truncation(ec))
+    return make_error(ErrorKind::temporary, "tls_truncated", "",
+                      peer + " closed the connection without TLS close_notify (truncation)");
+  if (ec == asio::error::eof)
+    return make_error(ErrorKind::temporary, "connection_lost", "", peer + " closed the connection");
+  if (ec.category() == asio::error::get_ssl_category())
+    return make_error(ErrorKind::temporary, "connection_lost", "",
+                      what + " " + peer + ": TLS error: " + ec.message());
+  return make_error(ErrorKind::temporary, "connection_lost", "",
+                    what + " " + peer + ": " + ec.message());
+}
+
+}  // namespace
+
+struct StreamTransport::Impl {
+  Impl(tcp::socket socket, std::shared_ptr<ClientContext> ctx, net::TlsPolicy tls_policy)
+      : context(std::move(ctx)), stream(std::move(socket), context->ssl),
+        policy(std::move(tls_policy)) {
+    peer = endpoint_text(stream.next_layer());
+    for (auto& pin : policy.pins)
+      pin = normalise_pin(pin);
+  }
+
+  // The certificate decision (the rules in transport.hpp), called by OpenSSL once per certificate
+  // of the chain, root first, the leaf (depth 0) last. Returning false aborts the handshake with
+  // an alert; the reason is kept in `verify_error`.
+  bool verify(bool preverified, X509_STORE_CTX* store) {
+    if (!policy.pins.empty()) {
+      if (!pin_checked) {
+        pin_checked = true;
+        // The leaf, whatever certificate of the chain this call is about.
+        if (const auto der = der_of(X509_STORE_CTX_get0_cert(store)))
+          if (auto pin = spki_sha256(*der)) leaf_pin = *pin;
+        pin_matched = !leaf_pin.empty() && std::find(policy.pins.begin(), policy.pins.end(),
+                                                     leaf_pin) != policy.pins.end();
+      }
+      if (pin_matched) return true;
+      verify_error =
+          make_error(ErrorKind::no_perm, "pin_mismatch", "",
+                     "server key sha256/" + leaf_pin + " of " + peer + " matches no --pin");
+      return false;
+    }
+    if (policy.insecure) return true;
+    const int depth = X509_STORE_CTX_get_error_depth(store);
+    if (!preverified) {
+      const int err = X509_STORE_CTX_get_error(store);
+      std::string message = "certificate of " + policy.reference_domain + " (" + peer +
+                            ") not trusted: " + X509_verify_cert_error_string(err);
+      if (depth > 0) message += " (chain depth " + std::to_string(depth) + ")";
+      if (err == X509_V_ERR_CERT_NOT_YET_VALID || err == X509_V_ERR_CRL_NOT_YET_VALID)
+        message += "; check this machine's clock";
+      verify_error = make_error(ErrorKind::no_perm, "cert_untrusted", "", message);
+      return false;
+    }
+    if (depth != 0) return true;
+    PresentedIdentities ids;
+    if (const auto der = der_of(X509_STORE_CTX_get_current_cert(store)))
+      if (auto parsed = presented_identities(*der)) ids = std::move(*parsed);
+    if (identity_matches(ids, policy.reference_domain, direct)) return true;
+    verify_error = make_error(ErrorKind::no_perm, "cert_name_mismatch", "",
+                              "certificate of " + peer + " is not valid for " +
+                                  policy.reference_domain + ": it names " + describe(ids));
+    X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+    return false;
+  }
+
+  Error handshake_error(const error_code& ec) const {
+    if (ec.category() == asio::error::get_ssl_category() && !is_truncation(ec)) {
+      return make_error(ErrorKind::no_perm, "tls_failed", "",
+                        "TLS handshake with " + peer + " failed: " + ec.message());
+    }
+    if (ec == asio::error::eof || is_truncation(ec))
+      return make_error(ErrorKind::temporary, "connection_lost", "",
+                        peer + " closed the connection during the TLS handshake");
+    return io_error(ec, peer, "TLS handshake with");
+  }
+
+  void fill_info() {
+    SSL* ssl = stream.native_handle();
+    info.active = true;
+    info.verified = pin_matched || !policy.insecure;
+    info.version = SSL_get_version(ssl);
+    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
+      const char* name = SSL_CIPHER_standard_name(cipher);
+      info.cipher = name != nullptr ? name : SSL_CIPHER_get_name(cipher);
+    }
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    info.alpn.assign(reinterpret_cast<const char*>(alpn), alpn != nullptr ? alpn_len : 0);
+
+    if (SSL_version(ssl) == TLS1_3_VERSION) {
+      // RFC 9266 §2: tls-exporter, empty context (use_context = 0), 32 bytes.
+      std::string exporter(k_exporter_length, '\0');
+      if (SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(exporter.data()),
+                                     exporter.size(), k_exporter_label.data(),
+                                     k_exporter_label.size(), nullptr, 0, 0) == 1)
+        info.exporter = std::move(exporter);
+    } else {
+      // RFC 5929 §3.1: tls-unique is the first Finished message of the latest handshake: ours
+      // on a full handshake (the client sends Finished first), the server's on a resumption.
+      unsigned char finished[EVP_MAX_MD_SIZE];
+      const std::size_t len = SSL_session_reused(ssl)
+                                  ? SSL_get_peer_finished(ssl, finished, sizeof finished)
+                                  : SSL_get_finished(ssl, finished, sizeof finished);
+      info.unique.assign(reinterpret_cast<const char*>(finished), std::min(len, sizeof finished));
+    }
+    if (const auto der = der_of(SSL_get0_peer_certificate(ssl)))
+      info.server_end_point = server_end_point(*der);
+  }
+
+  awaitable<Result<void>> handshake(bool direct_tls) {
+    if (info.active)
+      co_return fail(ErrorKind::software, "tls_active", "", "TLS is already active on " + peer);
+    if (handshake_started)
+      co_return fail(ErrorKind::software, "tls_failed", "",
+                     "a TLS handshake already failed on " + peer);
+    handshake_started = true;
+    direct = direct_tls;
+    SSL* ssl = stream.native_handle();
+    ERR_clear_error();
+    // RFC 6066 §3: SNI carries a DNS name only, never an IP literal; XEP-0368 §3: the JID domain.
+    if (!is_ip_literal(policy.reference_domain) &&
+        SSL_set_tlsext_host_name(ssl, policy.reference_domain.c_str()) != 1)
+      co_return fail(ErrorKind::software, "tls_init_failed", "",
+                     "cannot set SNI " + policy.reference_domain);
+    if (direct_tls) {
+      static constexpr unsigned char k_alpn[] = {11,  'x', 'm', 'p', 'p', '-',
+                                                 'c', 'l', 'i', 'e', 'n', 't'};
+      if (SSL_set_alpn_protos(ssl, k_alpn, sizeof k_alpn) != 0)  // 0 is success here
+        co_return fail(ErrorKind::software, "tls_init_failed", "", "cannot set ALPN");
+    }
+    error_code ec;
+    stream.set_verify_mode(asio::ssl::verify_peer, ec);
+    if (!ec)
+      stream.set_verify_callback(
+          [this](bool preverified, asio::ssl::verify_context& ctx) {
+            return verify(preverified, ctx.native_handle());
+          },
+          ec);
+    if (ec)
+      co_return fail(ErrorKind::software, "tls_init_failed", "",
+                     "cannot install the verify callback: " + ec.message());
+
+    co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (verify_error) co_return fail(*verify_error);
+    if (ec) co_return fail(handshake_error(ec));
+    // SECURITY.md (c): extended master secret required on TLS 1.2 (RFC 7627), which also makes
+    // tls-unique safe to use.
+    if (SSL_version(ssl) == TLS1_2_VERSION && SSL_get_extms_support(ssl) != 1)
+      co_return fail(ErrorKind::no_perm, "tls_failed", "",
+                     "TLS handshake with " + peer +
+                         " failed: server does not support extended master secret (RFC 7627)");
+    fill_info();
+    co_return Result<void>{};
+  }
+
+  std::shared_ptr<ClientContext> context;
+  asio::ssl::stream<tcp::socket> stream;
+  net::TlsPolicy policy;
+  net::TlsInfo info;
+  std::string peer;
+  bool handshake_started = false;
+  bool direct = false;
+  bool pin_checked = false;
+  bool pin_matched = false;
+  std::string leaf_pin;
+  std::optional<Error> verify_error;
+};
+
+StreamTransport::StreamTransport(tcp::socket socket, std::shared_ptr<ClientContext> context,
+                                 net::TlsPolicy policy)
+    : m_impl(std::make_unique<Impl>(std::move(socket), std::move(context), std::move(policy))) {}
+
+StreamTransport::~StreamTransport() = default;
+
+awaitable<Result<void>> StreamTransport::handshake_direct() {
+  return m_impl->handshake(true);
+}
+
+awaitable<Result<void>> StreamTransport::start_tls() {
+  return m_impl->handshake(false);
+}
+
+awaitable<Result<std::size_t>> StreamTransport::read_some(char* buffer, std::size_t size) {
+  Impl& impl = *m_impl;
+  error_code ec;
+  std::size_t n = 0;
+  if (impl.info.active)
+    n = co_await impl.stream.async_read_some(asio::buffer(buffer, size),
+                                             asio::redirect_error(asio::use_awaitable, ec));
+  else
+    n = co_await impl.stream.next_layer().async_read_some(
+        asio::buffer(buffer, size), asio::redirect_error(asio::use_awaitable, ec));
+  if (n > 0) co_return n;
+  // asio maps a received close_notify (and a plain FIN) to eof; a bare FIN under TLS is truncation.
+  if (ec == asio::error::eof) co_return std::size_t{0};
+  if (ec) co_return fail(io_error(ec, impl.peer, "reading from"));
+  co_return std::size_t{0};
+}
+
+awaitable<Result<void>> StreamTransport::write(std::string data) {
+  Impl& impl = *m_impl;
+  error_code ec;
+  if (impl.info.active)
+    co_await asio::async_write(impl.stream, asio::buffer(data),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  else
+    co_await asio::async_write(impl.stream.next_layer(), asio::buffer(data),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail(io_error(ec, impl.peer, "writing to"));
+  co_return Result<void>{};
+}
+
+const net::TlsInfo& StreamTransport::tls() const {
+  return m_impl->info;
+}
+
+void StreamTransport::cancel() {
+  error_code ignored;
+  m_impl->stream.next_layer().cancel(ignored);
+}
+
+awaitable<void> StreamTransport::shutdown() {
+  Impl& impl = *m_impl;
+  auto& socket = impl.stream.next_layer();
+  error_code ec;
+  if (impl.info.active && socket.is_open()) {
+    net::Watchdog dog(socket.get_executor(), k_shutdown_timeout, [&socket] {
+      error_code ignored;
+      socket.cancel(ignored);
+    });
+    co_await impl.stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+std::string StreamTransport::peer() const {
+  return m_impl->peer;
+}
+
+}  // namespace xmpp::tls

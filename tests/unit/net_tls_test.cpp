@@ -1,0 +1,491 @@
+// The TLS transport against a loopback Asio SSL server with certificates made in the test:
+// direct TLS and STARTTLS, trust, names, pins, protocol versions, channel bindings, truncation
+// (SECURITY.md (a) rows 25-27, (b) TLS rows, (c) TLS bullets).
+#include <doctest/doctest.h>
+
+#include <openssl/ssl.h>
+
+#include "net/connect.hpp"
+#include "net/watchdog.hpp"
+#include "net_support.hpp"
+#include "tls/identity.hpp"
+
+using namespace xmpp;
+using namespace xmpp::net;
+using namespace xmpp::test;
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+using SslStream = asio::ssl::stream<tcp::socket>;
+
+namespace {
+
+constexpr const char* k_domain = "example.test";
+
+// What the server saw.
+struct Seen {
+  bool accepted = false;
+  bool handshake_ok = false;
+  std::string handshake_error;
+  std::string sni;
+  std::string alpn;
+  std::string exporter;
+  std::string client_finished;
+  std::string received;
+  bool clean_eof = false;  // the client's close_notify arrived
+};
+
+enum class After {
+  echo_then_close_notify,  // read "ping", answer "pong", send close_notify
+  truncate,                // write "data", then close TCP without close_notify
+  read_until_eof,          // read until the client closes, record how
+};
+
+int alpn_select(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned int inlen, void*) {
+  static const unsigned char k_ours[] = {11, 'x', 'm', 'p', 'p', '-', 'c', 'l', 'i', 'e', 'n', 't'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, k_ours, sizeof k_ours, in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+std::shared_ptr<asio::ssl::context>
+context_for(const Cert& leaf, const std::vector<const Cert*>& chain = {}, int max_version = 0) {
+  auto ctx = server_context(leaf, chain);
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), &alpn_select, nullptr);
+  if (max_version != 0) {
+    SSL_CTX_set_security_level(ctx->native_handle(), 0);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(ctx->native_handle(), max_version);
+  }
+  return ctx;
+}
+
+awaitable<std::string> read_some_text(SslStream& stream) {
+  char buf[256];
+  boost::system::error_code ec;
+  const std::size_t n = co_await stream.async_read_some(
+      asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+  co_return std::string(buf, n);
+}
+
+// One connection: optional STARTTLS preamble in plain text, then the handshake, then `after`.
+awaitable<void> serve(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> ctx, Seen& seen,
+                      bool starttls, After after) {
+  boost::system::error_code ec;
+  tcp::socket socket =
+      co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  seen.accepted = true;
+  if (starttls) {
+    char buf[64];
+    const std::size_t n = co_await socket.async_read_some(
+        asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    seen.received = std::string(buf, n);
+    co_await asio::async_write(socket, asio::buffer(std::string("<proceed/>")),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  SslStream stream(std::move(socket), *ctx);
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    seen.handshake_error = ec.message();
+    co_return;
+  }
+  seen.handshake_ok = true;
+  SSL* ssl = stream.native_handle();
+  if (const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) seen.sni = sni;
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+  if (alpn) seen.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
+  if (SSL_version(ssl) == TLS1_3_VERSION) {
+    seen.exporter.resize(32);
+    SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(seen.exporter.data()), 32,
+                               "EXPORTER-Channel-Binding", 24, nullptr, 0, 0);
+  } else {
+    unsigned char finished[64];
+    const std::size_t len = SSL_get_peer_finished(ssl, finished, sizeof finished);
+    seen.client_finished.assign(reinterpret_cast<char*>(finished), len);
+  }
+
+  switch (after) {
+  case After::echo_then_close_notify: {
+    seen.received = co_await read_some_text(stream);
+    co_await asio::async_write(stream, asio::buffer(std::string("pong")),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    // Sends close_notify; Asio then waits for the client's, which is fine: the client answers.
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    break;
+  }
+  case After::truncate:
+    co_await asio::async_write(stream, asio::buffer(std::string("data")),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    stream.next_layer().close(ec);
+    break;
+  case After::read_until_eof: {
+    char buf[64];
+    for (;;) {
+      co_await stream.async_read_some(asio::buffer(buf),
+                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    seen.clean_eof = ec == asio::error::eof;
+    break;
+  }
+  }
+}
+
+struct Server {
+  explicit Server(asio::any_io_executor executor)
+      : acceptor(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  unsigned short port() const { return acceptor.local_endpoint().port(); }
+  tcp::acceptor acceptor;
+  Seen seen;
+};
+
+ConnectOptions options_for(unsigned short port, TlsMode mode, std::optional<std::string> ca_file) {
+  ConnectOptions options;
+  options.domain = k_domain;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.tls = mode;
+  options.policy.reference_domain = k_domain;
+  options.policy.ca_file = std::move(ca_file);
+  options.attempt_timeout = 5s;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("direct TLS: handshake with --ca-file, SNI, ALPN, exporter, clean close") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(executor,
+                   serve(server.acceptor, context_for(pki.leaf), server.seen, false,
+                         After::echo_then_close_notify),
+                   asio::detached);
+
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+    REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+    Transport& t = *connected->transport;
+    CHECK(connected->endpoint.direct_tls);
+    const TlsInfo& info = t.tls();
+    CHECK(info.active);
+    CHECK(info.verified);
+    CHECK(info.version == "TLSv1.3");
+    CHECK(info.cipher.rfind("TLS_", 0) == 0);
+    CHECK(info.alpn == "xmpp-client");
+    CHECK(info.exporter.size() == 32);
+    CHECK(info.unique.empty());                 // TLS 1.3: tls-unique undefined
+    CHECK(info.server_end_point.size() == 32);  // SHA-256 signature -> SHA-256
+    CHECK(t.peer() == "127.0.0.1:" + std::to_string(server.port()));
+
+    REQUIRE(co_await t.write("ping"));
+    char buf[16];
+    std::string got;
+    for (;;) {
+      auto n = co_await t.read_some(buf, sizeof buf);
+      REQUIRE_MESSAGE(n, (n ? "" : n.error().message));
+      if (*n == 0) break;  // close_notify: a clean end of stream
+      got.append(buf, *n);
+    }
+    CHECK(got == "pong");
+    co_await t.shutdown();
+
+    CHECK(server.seen.handshake_ok);
+    CHECK(server.seen.sni == k_domain);
+    CHECK(server.seen.alpn == "xmpp-client");
+    CHECK(server.seen.received == "ping");
+    CHECK(server.seen.exporter == info.exporter);
+  });
+}
+
+TEST_CASE("STARTTLS: plain first, then start_tls() upgrades in place (no ALPN)") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(pki.leaf), server.seen, true, After::read_until_eof),
+        asio::detached);
+
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::starttls, pki.ca_file));
+    REQUIRE(connected);
+    Transport& t = *connected->transport;
+    CHECK_FALSE(t.tls().active);
+    REQUIRE(co_await t.write("<starttls/>"));
+    char buf[32];
+    auto n = co_await t.read_some(buf, sizeof buf);
+    REQUIRE(n);
+    CHECK(std::string(buf, *n) == "<proceed/>");
+    auto upgraded = co_await t.start_tls();
+    REQUIRE_MESSAGE(upgraded, (upgraded ? "" : upgraded.error().message));
+    CHECK(t.tls().active);
+    CHECK(t.tls().verified);
+    CHECK(t.tls().alpn.empty());
+    auto again = co_await t.start_tls();
+    CHECK_FALSE(again);
+    REQUIRE(co_await t.write("after"));
+    co_await t.shutdown();  // close_notify, then close
+
+    // Let the server see the end of stream.
+    asio::steady_timer wait(executor);
+    for (int i = 0; i < 200 && !server.seen.clean_eof; ++i) {
+      wait.expires_after(10ms);
+      co_await wait.async_wait(asio::use_awaitable);
+    }
+    CHECK(server.seen.received == "<starttls/>");
+    CHECK(server.seen.sni == k_domain);
+    CHECK(server.seen.alpn.empty());
+    CHECK(server.seen.clean_eof);  // our shutdown sent close_notify
+  });
+}
+
+TEST_CASE("TLS 1.2 server: tls-unique is the client's Finished, no exporter, EMS present") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    auto ctx = context_for(pki.leaf);
+    SSL_CTX_set_max_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    asio::co_spawn(executor, serve(server.acceptor, ctx, server.seen, false, After::read_until_eof),
+                   asio::detached);
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+    REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+    const TlsInfo& info = connected->transport->tls();
+    CHECK(info.version == "TLSv1.2");
+    CHECK(info.exporter.empty());
+    CHECK(info.unique.size() == 12);
+    CHECK(info.server_end_point.size() == 32);
+    co_await connected->transport->shutdown();
+    CHECK(server.seen.client_finished == info.unique);
+  });
+}
+
+TEST_CASE("certificate failures are no_perm with a reason") {
+  TempDir dir;
+  TestPki pki(dir);
+  const Cert other_ca = make_cert(CertSpec{"Other CA", "", -3600, 86400, true, nullptr});
+
+  struct Case {
+    const char* name;
+    Cert leaf;
+    const char* code;
+    const char* text;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"signed by another CA", make_cert(CertSpec{"", "DNS:example.test"}, &other_ca),
+                   "cert_untrusted", "unable to get local issuer certificate"});
+  cases.push_back({"self-signed", make_cert(CertSpec{"", "DNS:example.test"}), "cert_untrusted",
+                   "self-signed"});
+  cases.push_back(
+      {"expired",
+       make_cert(CertSpec{"", "DNS:example.test", -7200, -3600, false, nullptr}, &pki.ca),
+       "cert_untrusted", "expired"});
+  cases.push_back({"not yet valid",
+                   make_cert(CertSpec{"", "DNS:example.test", 3600, 7200, false, nullptr}, &pki.ca),
+                   "cert_untrusted", "clock"});
+  cases.push_back({"SRV target name only", make_cert(CertSpec{"", "DNS:xmpp.hoster.test"}, &pki.ca),
+                   "cert_name_mismatch", "DNS:xmpp.hoster.test"});
+  cases.push_back(
+      {"CN only", make_cert(CertSpec{k_domain, ""}, &pki.ca), "cert_name_mismatch", "(not used)"});
+  cases.push_back({"wildcard for the bare domain",
+                   make_cert(CertSpec{"", "DNS:*.example.test"}, &pki.ca), "cert_name_mismatch",
+                   "*.example.test"});
+
+  CertSpec client_only{"", "DNS:example.test"};
+  client_only.extended_key_usage = "clientAuth";
+  cases.push_back({"wrong EKU", make_cert(client_only, &pki.ca), "cert_untrusted",
+                   "unsuitable certificate purpose"});
+  // A CA:FALSE certificate used as an intermediate (row 27).
+  const Cert not_a_ca = make_cert(CertSpec{"Intermediate", "DNS:intermediate.test"}, &pki.ca);
+  cases.push_back({"CA:FALSE intermediate", make_cert(CertSpec{"", "DNS:example.test"}, &not_a_ca),
+                   "cert_untrusted", "invalid CA certificate"});
+
+  for (auto& c : cases) {
+    INFO(std::string(c.name));
+    run_with_deadline([&]() -> awaitable<void> {
+      auto executor = co_await asio::this_coro::executor;
+      Server server(executor);
+      asio::co_spawn(executor,
+                     serve(server.acceptor, context_for(c.leaf, {&not_a_ca}), server.seen, false,
+                           After::read_until_eof),
+                     asio::detached);
+      auto connected =
+          co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+      REQUIRE_FALSE(connected);
+      CHECK(connected.error().kind == ErrorKind::no_perm);
+      CHECK(connected.error().code == c.code);
+      INFO(connected.error().message);
+      CHECK(connected.error().message.find(c.text) != std::string::npos);
+      CHECK_FALSE(server.seen.handshake_ok);
+    });
+  }
+}
+
+TEST_CASE(
+    "pins: a matching pin accepts a self-signed certificate; a wrong pin refuses a valid one") {
+  TempDir dir;
+  TestPki pki(dir);
+  const Cert self_signed = make_cert(CertSpec{"whatever", "DNS:elsewhere.test"});
+  const std::string self_pin = *tls::spki_sha256(self_signed.der());
+  const std::string leaf_pin = *tls::spki_sha256(pki.leaf.der());
+
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(self_signed), server.seen, false, After::read_until_eof),
+        asio::detached);
+    auto options = options_for(server.port(), TlsMode::direct, std::nullopt);
+    options.policy.pins = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "sha256/" + self_pin};
+    auto connected = co_await net::connect(options);
+    REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+    CHECK(connected->transport->tls().verified);
+    co_await connected->transport->shutdown();
+  });
+
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(pki.leaf), server.seen, false, After::read_until_eof),
+        asio::detached);
+    auto options =
+        options_for(server.port(), TlsMode::direct, pki.ca_file);  // the chain would verify
+    options.policy.pins = {self_pin};
+    auto connected = co_await net::connect(options);
+    REQUIRE_FALSE(connected);
+    CHECK(connected.error().kind == ErrorKind::no_perm);
+    CHECK(connected.error().code == "pin_mismatch");
+    CHECK(connected.error().message.find(leaf_pin) != std::string::npos);
+  });
+}
+
+TEST_CASE("--insecure accepts anything but says verified=false") {
+  const Cert self_signed = make_cert(CertSpec{"whatever", "DNS:elsewhere.test"});
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(self_signed), server.seen, false, After::read_until_eof),
+        asio::detached);
+    auto options = options_for(server.port(), TlsMode::direct, std::nullopt);
+    options.policy.insecure = true;
+    auto connected = co_await net::connect(options);
+    REQUIRE(connected);
+    CHECK(connected->transport->tls().active);
+    CHECK_FALSE(connected->transport->tls().verified);
+    co_await connected->transport->shutdown();
+  });
+}
+
+TEST_CASE("a TLS 1.1-only server is refused (tls_failed), no downgrade") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(executor,
+                   serve(server.acceptor, context_for(pki.leaf, {}, TLS1_1_VERSION), server.seen,
+                         false, After::read_until_eof),
+                   asio::detached);
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+    REQUIRE_FALSE(connected);
+    CHECK(connected.error().kind == ErrorKind::no_perm);
+    CHECK(connected.error().code == "tls_failed");
+    INFO(connected.error().message);
+    CHECK(connected.error().message.find("127.0.0.1") != std::string::npos);
+    CHECK(connected.error().message.find("protocol version") != std::string::npos);
+    CHECK_FALSE(server.seen.handshake_ok);
+  });
+}
+
+TEST_CASE("a TLS 1.2 server without extended master secret is refused (RFC 7627)") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    auto ctx = context_for(pki.leaf);
+    SSL_CTX_set_max_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    asio::co_spawn(executor, serve(server.acceptor, ctx, server.seen, false, After::read_until_eof),
+                   asio::detached);
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+    REQUIRE_FALSE(connected);
+    CHECK(connected.error().kind == ErrorKind::no_perm);
+    CHECK(connected.error().code == "tls_failed");
+    CHECK(connected.error().message.find("extended master secret") != std::string::npos);
+  });
+}
+
+TEST_CASE("an EOF without close_notify is reported as truncation") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(pki.leaf), server.seen, false, After::truncate),
+        asio::detached);
+    auto connected =
+        co_await net::connect(options_for(server.port(), TlsMode::direct, pki.ca_file));
+    REQUIRE(connected);
+    Transport& t = *connected->transport;
+    char buf[16];
+    std::string got;
+    Result<std::size_t> n;
+    for (;;) {
+      n = co_await t.read_some(buf, sizeof buf);
+      if (!n || *n == 0) break;
+      got.append(buf, *n);
+    }
+    CHECK(got == "data");
+    REQUIRE_FALSE(n);
+    CHECK(n.error().kind == ErrorKind::temporary);
+    CHECK(n.error().code == "tls_truncated");
+  });
+}
+
+TEST_CASE("plain TCP: a FIN is a clean end of stream; cancel() aborts a pending read") {
+  run_with_deadline([]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    auto options = options_for(server.port(), TlsMode::starttls, std::nullopt);
+    auto pending = co_await net::connect(options);
+    REQUIRE(pending);
+    tcp::socket peer = co_await server.acceptor.async_accept(asio::use_awaitable);
+
+    // cancel(): a read with nothing to read completes with an error.
+    Transport& t = *pending->transport;
+    net::Watchdog dog(executor, 50ms, [&t] { t.cancel(); });
+    char buf[8];
+    auto cancelled = co_await t.read_some(buf, sizeof buf);
+    REQUIRE_FALSE(cancelled);
+    CHECK(cancelled.error().code == "cancelled");
+
+    peer.close();
+    auto n = co_await t.read_some(buf, sizeof buf);
+    REQUIRE(n);
+    CHECK(*n == 0);
+  });
+}

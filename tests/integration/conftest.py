@@ -1,0 +1,341 @@
+"""Fixtures for the integration tests: the built `xmpp` binary against a throwaway Prosody.
+
+The server: if XMPP_TEST_DIR names a running scripts/test-server directory, its environment is
+used; otherwise one is started for the session in a temporary directory and stopped afterwards.
+The binary: env XMPP_BIN (default build/cli/xmpp). Every run gets its own HOME and
+XDG_CONFIG_HOME (no user config leaks in) and XMPP_DNS_SERVER pointing at the session DNS stub
+(nothing is ever looked up on the real network).
+
+A skipped or xfailed test is a failure here (STYLE.md: a skipped integration test fails CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from dnsstub import DnsStub, default_records
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_SERVER = REPO / "scripts" / "test-server"
+RUN_TIMEOUT_S = 60
+
+
+# ---------------------------------------------------------------------------------------------
+# Skips are failures.
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in ("skip", "skipif", "xfail"):
+            if item.get_closest_marker(name) is not None:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @{name} is not allowed in the integration suite")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped or hasattr(report, "wasxfail"):
+        reason = report.longrepr if report.skipped else getattr(report, "wasxfail", "")
+        report.outcome = "failed"
+        report.longrepr = f"skipped/xfailed integration test counts as a failure: {reason}"
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail
+
+
+# ---------------------------------------------------------------------------------------------
+# The server.
+
+@dataclass
+class Server:
+    env: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.env[key]
+
+    @property
+    def dir(self) -> Path:
+        return Path(self.env["XMPP_TEST_DIR"])
+
+    @property
+    def domain(self) -> str:
+        return self.env["XMPP_TEST_DOMAIN"]
+
+    @property
+    def anon_domain(self) -> str:
+        return self.env["XMPP_TEST_ANON_DOMAIN"]
+
+    @property
+    def host(self) -> str:
+        return self.env["XMPP_TEST_HOST"]
+
+    @property
+    def port(self) -> int:
+        """The STARTTLS port (TLS 1.3 allowed: SCRAM-SHA-1 offered, no -PLUS)."""
+        return int(self.env["XMPP_TEST_PORT"])
+
+    @property
+    def direct_port(self) -> int:
+        """The direct TLS port, TLS 1.2 only (SCRAM-SHA-1-PLUS with tls-unique offered)."""
+        return int(self.env["XMPP_TEST_DIRECT_PORT"])
+
+    @property
+    def expired_port(self) -> int:
+        """A direct TLS port whose certificate (same CA, same names) expired in 2020."""
+        return int(self.env["XMPP_TEST_EXPIRED_PORT"])
+
+    @property
+    def ca(self) -> str:
+        return self.env["XMPP_TEST_CA"]
+
+    @property
+    def other_ca(self) -> str:
+        return self.env["XMPP_TEST_OTHER_CA"]
+
+    @property
+    def server_cert(self) -> str:
+        return self.env["XMPP_TEST_SERVER_CERT"]
+
+    def password_file(self, user: str) -> str:
+        return str(Path(self.env["XMPP_TEST_PASSWORD_DIR"]) / user)
+
+    def password(self, user: str) -> str:
+        return Path(self.password_file(user)).read_text().splitlines()[0]
+
+    def jid(self, user: str) -> str:
+        return f"{user}@{self.domain}"
+
+
+def _parse_env(text: str) -> dict[str, str]:
+    env = {}
+    for line in text.splitlines():
+        words = shlex.split(line)
+        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
+            key, value = words[1].split("=", 1)
+            env[key] = value
+    return env
+
+
+def _server_env(directory: str) -> dict[str, str]:
+    out = subprocess.run([str(TEST_SERVER), "env", directory], check=True, capture_output=True,
+                         text=True, timeout=30)
+    return _parse_env(out.stdout)
+
+
+@pytest.fixture(scope="session")
+def server(request):
+    existing = os.environ.get("XMPP_TEST_DIR")
+    if existing:
+        yield Server(_server_env(existing))
+        return
+    directory = tempfile.mkdtemp(prefix="xmpp-it-")
+    subprocess.run([str(TEST_SERVER), "start", directory], check=True, timeout=120)
+    try:
+        yield Server(_server_env(directory))
+    finally:
+        subprocess.run([str(TEST_SERVER), "stop", directory], check=True, timeout=120)
+        if request.session.testsfailed:
+            print(f"\ntest server directory kept (logs in server/): {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dns(server):
+    """The session DNS stub: SRV for example.test and anon.example.test, NXDOMAIN elsewhere."""
+    stub = DnsStub(default_records(server.domain, server.port, server.direct_port)).start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def dns_stub(server):
+    """A factory for a per-test DNS stub with its own records; stopped after the test."""
+    stubs = []
+
+    def make(records):
+        stub = DnsStub(records).start()
+        stubs.append(stub)
+        return stub
+
+    yield make
+    for stub in stubs:
+        stub.stop()
+
+
+@pytest.fixture(scope="session")
+def spki_pin(server) -> str:
+    """base64(SHA-256(SubjectPublicKeyInfo)) of the server certificate, computed with openssl."""
+    pubkey = subprocess.run(["openssl", "x509", "-in", server.server_cert, "-pubkey", "-noout"],
+                            check=True, capture_output=True, timeout=30).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pubkey,
+                         check=True, capture_output=True, timeout=30).stdout
+    digest = subprocess.run(["openssl", "dgst", "-sha256", "-binary"], input=der, check=True,
+                            capture_output=True, timeout=30).stdout
+    return subprocess.run(["openssl", "base64", "-A"], input=digest, check=True,
+                          capture_output=True, timeout=30).stdout.decode().strip()
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on (bound and released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def assert_ok(run) -> None:
+    """Exit 0 and a result on stdout (so a binary that does nothing does not pass)."""
+    assert run.code == 0, str(run)
+    assert run.stdout.strip(), f"nothing on stdout\n{run}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the binary.
+
+@pytest.fixture(scope="session")
+def xmpp_bin() -> str:
+    path = Path(os.environ.get("XMPP_BIN", REPO / "build" / "cli" / "xmpp"))
+    if not path.is_absolute():
+        path = REPO / path
+    assert path.is_file() and os.access(path, os.X_OK), f"xmpp binary not found at {path}"
+    return str(path)
+
+
+@dataclass
+class Run:
+    """One run of the binary. Unpacks as (code, stdout, stderr, json)."""
+    argv: list[str]
+    code: int
+    stdout: str
+    stderr: str
+    json: object = None
+    env: dict = field(default_factory=dict)  # the XMPP_* variables it ran with
+
+    def __iter__(self):
+        return iter((self.code, self.stdout, self.stderr, self.json))
+
+    @property
+    def error(self) -> dict | None:
+        """The {"error": {...}} object from the --json error line on stderr, if any."""
+        for line in reversed(self.stderr.splitlines()):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and "error" in doc:
+                return doc
+        return None
+
+    def __str__(self) -> str:
+        def tail(text: str) -> str:
+            lines = text.splitlines()
+            return "\n".join(lines[-40:]) if lines else "(empty)"
+        shown = {k: ("(redacted)" if k == "XMPP_PASSWORD" else v) for k, v in self.env.items()}
+        assignments = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(shown.items()))
+        return (f"$ {assignments}{shlex.join(self.argv)}\nexit {self.code}\n"
+                f"--- stdout:\n{tail(self.stdout)}\n--- stderr:\n{tail(self.stderr)}")
+
+
+def _parse_json(text: str):
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:  # NDJSON: one object per line
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except ValueError:
+        return None
+
+
+DEFAULT = object()  # "fill in from the test server"; None means "leave out"
+
+
+@pytest.fixture
+def run_xmpp(server, dns, xmpp_bin, tmp_path):
+    """run_xmpp(*args, user='alice', env=None, input=None, timeout=60, ...) -> Run
+
+    Adds, unless given as None: XMPP_JID=<user>@example.test, --password-file for the user,
+    --ca-file (the run's CA), --host/--port (the STARTTLS port). `user=None` leaves out both the
+    JID and the password. `env` entries override the environment (a None value removes one).
+    """
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True, exist_ok=True)
+
+    def run(*args, user="alice", env=None, input=None, timeout=RUN_TIMEOUT_S,
+            jid=DEFAULT, password_file=DEFAULT, ca_file=DEFAULT, host=DEFAULT, port=DEFAULT,
+            dns_server=DEFAULT) -> Run:
+        if jid is DEFAULT:
+            jid = server.jid(user) if user else None
+        if password_file is DEFAULT:
+            password_file = server.password_file(user) if user else None
+        if ca_file is DEFAULT:
+            ca_file = server.ca
+        if host is DEFAULT:
+            host = server.host
+        if port is DEFAULT:
+            port = server.port
+        if dns_server is DEFAULT:
+            dns_server = dns.address
+
+        argv = [xmpp_bin]
+        if password_file is not None:
+            argv += ["--password-file", str(password_file)]
+        if ca_file is not None:
+            argv += ["--ca-file", str(ca_file)]
+        if host is not None:
+            argv += ["--host", str(host)]
+        if port is not None:
+            argv += ["--port", str(port)]
+        argv += [str(a) for a in args]
+
+        run_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "TMPDIR": str(tmp_path),
+        }
+        for passthrough in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if passthrough in os.environ:
+                run_env[passthrough] = os.environ[passthrough]
+        if jid is not None:
+            run_env["XMPP_JID"] = jid
+        if dns_server is not None:
+            run_env["XMPP_DNS_SERVER"] = dns_server
+        for key, value in (env or {}).items():
+            if value is None:
+                run_env.pop(key, None)
+            else:
+                run_env[key] = str(value)
+
+        try:
+            proc = subprocess.run(argv, env=run_env, input=input, capture_output=True, text=True,
+                                  timeout=timeout, cwd=tmp_path)
+        except subprocess.TimeoutExpired as exc:
+            def text(b):
+                return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+            pytest.fail(f"$ {shlex.join(argv)}\ndid not finish in {timeout}s\n--- stdout:\n"
+                        f"{text(exc.stdout)}\n--- stderr:\n{text(exc.stderr)}")
+        result = Run(argv, proc.returncode, proc.stdout, proc.stderr,
+                     env={k: v for k, v in run_env.items() if k.startswith("XMPP_")})
+        if "--json" in argv:
+            result.json = _parse_json(proc.stdout)
+        return result
+
+    return run

@@ -1,0 +1,79 @@
+"""Small probes against the server and a component: ping (XEP-0199), version (XEP-0092),
+time (XEP-0202). Expected JSON shapes: shapes.py."""
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from shapes import (PING_KEYS, PING_REPLY_KEYS, TIME_KEYS, VERSION_KEYS, missing)
+
+
+def check_ping(run, jid, count):
+    assert run.code == 0, str(run)
+    assert not missing(run.json, PING_KEYS), str(run)
+    assert run.json["jid"] == jid, str(run)
+    replies = run.json["replies"]
+    assert isinstance(replies, list) and len(replies) == count, str(run)
+    for reply in replies:
+        assert not missing(reply, PING_REPLY_KEYS), str(run)
+        assert isinstance(reply["rtt_ms"], (int, float)) and reply["rtt_ms"] >= 0, str(run)
+
+
+def test_ping_server_human(run_xmpp, server):
+    run = run_xmpp("ping", server.domain)
+    assert run.code == 0, str(run)
+    assert run.stdout.strip(), str(run)
+
+
+def test_ping_server_json(run_xmpp, server):
+    check_ping(run_xmpp("ping", server.domain, "--json"), server.domain, 1)
+
+
+def test_ping_count(run_xmpp, server):
+    check_ping(run_xmpp("ping", server.domain, "--count", "3", "--json"), server.domain, 3)
+
+
+def test_ping_component(run_xmpp, server):
+    component = f"conference.{server.domain}"
+    check_ping(run_xmpp("ping", component, "--json"), component, 1)
+
+
+def test_global_options_after_the_command(run_xmpp, server):
+    # CLI.md "Shape": global options may stand before or after the command.
+    run = run_xmpp("ping", server.domain, "--json", ca_file=None)
+    assert run.code == 77, str(run)  # without the run's CA the certificate is not trusted
+    run = run_xmpp("ping", server.domain, "--json", "--ca-file", server.ca, ca_file=None)
+    check_ping(run, server.domain, 1)
+
+
+def test_version_server(run_xmpp, server):
+    run = run_xmpp("version", server.domain, "--json")
+    assert run.code == 0, str(run)
+    assert not missing(run.json, VERSION_KEYS), str(run)
+    assert run.json["jid"] == server.domain, str(run)
+    assert run.json["name"] == "Prosody", str(run)
+    assert re.match(r"0\.12\b", run.json["version"]), str(run)
+
+
+def test_version_human(run_xmpp, server):
+    run = run_xmpp("version", server.domain)
+    assert run.code == 0, str(run)
+    assert "Prosody" in run.stdout, str(run)
+
+
+def test_time_server(run_xmpp, server):
+    run = run_xmpp("time", server.domain, "--json")
+    assert run.code == 0, str(run)
+    assert not missing(run.json, TIME_KEYS), str(run)
+    assert run.json["jid"] == server.domain, str(run)
+    # XEP-0202 §3: utc is an XEP-0082 DateTime in UTC, tzo is "+HH:MM"/"-HH:MM" or "Z".
+    utc = run.json["utc"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", utc), str(run)
+    when = datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    assert abs(datetime.now(timezone.utc) - when) < timedelta(minutes=5), str(run)
+    assert re.fullmatch(r"Z|[+-]\d\d:\d\d", run.json["tzo"]), str(run)
+
+
+def test_time_human(run_xmpp, server):
+    run = run_xmpp("time", server.domain)
+    assert run.code == 0, str(run)
+    assert run.stdout.strip(), str(run)

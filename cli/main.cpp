@@ -1,2 +1,32 @@
-// Placeholder until the CLI lands.
-int main() { return 0; }
+// The `xmpp` binary: initialise the XML library, run the command line, map any escaped exception
+// to exit 70 (STYLE.md "Errors and output": exceptions are bugs, caught once here).
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "exit_codes.hpp"
+#include "stream/session.hpp"
+#include "xml/init.hpp"
+
+int main(int argc, char** argv) {
+  using namespace xmpp;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    xml::initialize();
+    cli::Io io{std::cout, std::cerr, cli::tty_prompt, [](stream::SessionOptions options) {
+                 return stream::Session::open(std::move(options));
+               }};
+    return cli::run_main(args, cli::Environment::from_process(), io);
+  } catch (const std::exception& e) {
+    cli::print_error(make_error(ErrorKind::software, "internal", "",
+                                std::string("internal error (a bug): ") + e.what()),
+                     cli::wants_json(args), std::cerr);
+  } catch (...) {
+    cli::print_error(make_error(ErrorKind::software, "internal", "",
+                                "internal error (a bug): unknown exception"),
+                     cli::wants_json(args), std::cerr);
+  }
+  return cli::exit_code(ErrorKind::software);
+}

@@ -1,0 +1,135 @@
+#include "app.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+#ifndef XMPP_VERSION
+#define XMPP_VERSION "0"
+#endif
+
+namespace xmpp::cli {
+
+bool wants_json(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+namespace {
+
+EarlyExit error_exit(const Error& error, bool json, std::string_view hint = {}) {
+  std::ostringstream err;
+  print_error(error, json, err);
+  if (!hint.empty()) err << hint << '\n';
+  return EarlyExit{exit_code(error.kind), "", err.str()};
+}
+
+EarlyExit usage_exit(std::string message, bool json, const std::string& command) {
+  const auto hint = command.empty()
+                        ? std::string("Try 'xmpp --help' for more information.")
+                        : fmt::format("Try 'xmpp {} --help' for more information.", command);
+  return error_exit(make_error(ErrorKind::usage, "usage", "", std::move(message)), json, hint);
+}
+
+std::string selected_command(const CLI::App& app) {
+  const auto subs = app.get_subcommands();
+  return subs.empty() ? std::string() : subs.front()->get_name();
+}
+
+}  // namespace
+
+std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>& runners) {
+  auto app = std::make_unique<CLI::App>("A command-line XMPP client: messages, rooms, pubsub, "
+                                        "discovery, ad-hoc commands, file transfer "
+                                        "and probes, for people and for scripts.",
+                                        "xmpp");
+  // Global options may also follow the command: a subcommand hands what it does not know to
+  // its parent (CLI.md "Shape").
+  app->fallthrough();
+  app->require_subcommand(1);
+  app->set_help_flag("-h,--help", "print this help and exit");
+  app->set_version_flag("--version", std::string("xmpp ") + XMPP_VERSION,
+                        "print the version and exit");
+  add_global_options(*app, options);
+  for (const auto& command : k_commands) {
+    auto* sub = app->add_subcommand(std::string(command.name), std::string(command.summary));
+    runners.push_back(command.setup(*sub));
+    sub->footer(
+        fmt::format("The global options (see xmpp --help) may stand before or after the command.\n"
+                    "More: man xmpp-{}",
+                    command.name));
+  }
+  auto* help =
+      app->add_subcommand("help", "print help for a command (same as xmpp COMMAND --help)");
+  help->add_option("COMMAND", "the command to explain");
+  help->footer("");
+  app->footer(exit_codes_help() + "\nMore: man xmpp, man xmpp-COMMAND");
+  return app;
+}
+
+Parsed parse_command_line(const std::vector<std::string>& args, const Environment& env) {
+  GlobalOptions options;
+  std::vector<Runner> runners;
+  auto app = build_app(options, runners);
+  const bool json = wants_json(args);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
+  try {
+    app->parse(reversed);
+  } catch (const CLI::Success& e) {  // --help, --version
+    std::ostringstream out, err;
+    app->exit(e, out, err);
+    return EarlyExit{k_exit_ok, out.str(), err.str()};
+  } catch (const CLI::ParseError& e) {
+    return usage_exit(e.what(), json, selected_command(*app));
+  }
+
+  const auto name = selected_command(*app);
+  if (name == "help") {
+    auto* topic = app->get_subcommand("help")->get_option("COMMAND");
+    // app->help() would describe the selected subcommand, `help` itself.
+    if (topic->count() == 0)
+      return EarlyExit{
+          k_exit_ok,
+          app->get_formatter()->make_help(app.get(), app->get_name(), CLI::AppFormatMode::Normal),
+          ""};
+    const auto wanted = topic->as<std::string>();
+    for (const auto* sub : app->get_subcommands({})) {
+      if (sub->get_name() == wanted && wanted != "help")
+        return EarlyExit{k_exit_ok, sub->help(app->get_name()), ""};
+    }
+    return usage_exit(fmt::format("no command named '{}'", wanted), json, "");
+  }
+
+  const auto it = std::find_if(std::begin(k_commands), std::end(k_commands),
+                               [&](const Command& c) { return c.name == name; });
+  auto settings = resolve_settings(options, env);
+  if (!settings) {
+    const bool usage = settings.error().kind == ErrorKind::usage;
+    return error_exit(settings.error(), json,
+                      usage ? "Try 'xmpp --help' for more information." : std::string_view());
+  }
+  const auto index = static_cast<std::size_t>(it - std::begin(k_commands));
+  return Invocation{std::move(*settings), name, runners.at(index)};
+}
+
+int run_main(const std::vector<std::string>& args, const Environment& env, Io& io) {
+  auto parsed = parse_command_line(args, env);
+  if (auto* early = std::get_if<EarlyExit>(&parsed)) {
+    io.out << early->out;
+    io.err << early->err;
+    io.out.flush();
+    io.err.flush();
+    return early->code;
+  }
+  auto& invocation = std::get<Invocation>(parsed);
+  return run(invocation.settings, invocation.runner, io);
+}
+
+}  // namespace xmpp::cli

@@ -1,0 +1,38 @@
+// The ONE list of commands (STYLE.md "Layout"; ninja's table of subtools). Adding a command is one
+// cmd_<name>.cpp defining `Runner setup_<id>(CLI::App&)` and one line in XMPP_COMMANDS below (plus
+// its man page and completions, which the drift test checks against `--help`).
+#pragma once
+
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+
+// X(identifier, "name", "one-line summary for xmpp --help")
+#define XMPP_COMMANDS(X)                                                                           \
+  X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
+  X(version, "version", "software name and version of an entity (XEP-0092)")                       \
+  X(time, "time", "an entity's clock and its offset from ours (XEP-0202)")
+
+namespace xmpp::cli {
+
+/// Adds a command's arguments and options to `command` (its CLI11 subcommand) and returns the
+/// command's run function, bound to the values CLI11 will parse into.
+using Setup = Runner (*)(CLI::App& command);
+
+#define XMPP_DECLARE_SETUP(id, name, summary) Runner setup_##id(CLI::App& command);
+XMPP_COMMANDS(XMPP_DECLARE_SETUP)
+#undef XMPP_DECLARE_SETUP
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  Setup setup;
+};
+
+#define XMPP_COMMAND_ROW(id, name, summary) Command{name, summary, &setup_##id},
+inline constexpr Command k_commands[] = {XMPP_COMMANDS(XMPP_COMMAND_ROW)};
+#undef XMPP_COMMAND_ROW
+
+}  // namespace xmpp::cli

@@ -1,0 +1,298 @@
+#include "context.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "exit_codes.hpp"
+#include "trace.hpp"
+
+namespace xmpp::cli {
+
+namespace {
+
+using std::chrono::steady_clock;
+
+/// Thrown out of io_context::run() when the process must end now (see Io::hard_exit).
+struct HardExit {
+  int code;
+};
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  return fmt::format("{:g}", ms.count() / 1000.0);
+}
+
+}  // namespace
+
+Context::Context(asio::any_io_executor executor, Settings settings, Io& io)
+    : m_executor(std::move(executor)), m_settings(std::move(settings)), m_io(io) {}
+
+Context::~Context() = default;
+
+void Context::warn(std::string_view message) {
+  if (m_settings.quiet) return;
+  m_io.err << "xmpp: warning: " << message << '\n';
+  m_io.err.flush();
+}
+
+void Context::note(std::string_view message) {
+  if (m_settings.verbose <= 0) return;
+  m_io.err << "xmpp: " << message << '\n';
+  m_io.err.flush();
+}
+
+std::chrono::milliseconds Context::remaining() const {
+  if (!m_deadline) return std::chrono::hours(24);
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*m_deadline - steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+stream::SessionOptions Context::session_options(const Settings& s) {
+  stream::SessionOptions o;
+  if (s.jid) o.jid = *s.jid;
+  o.host = s.host;
+  o.port = s.port;
+  o.tls = s.tls;
+  o.ca_file = s.ca_file;
+  o.pins = s.pins;
+  o.insecure = s.insecure;
+  o.sasl_mechanisms = s.sasl;
+  o.anonymous = s.anonymous;
+  o.resource = s.resource;
+  o.retries = s.retries;
+  o.dns_server = s.dns_server;
+  return o;
+}
+
+awaitable<Result<stream::Session*>> Context::session() {
+  if (m_session) co_return m_session.get();
+  if (m_session_error) co_return fail(*m_session_error);
+  const auto remember = [this](Error e) {
+    m_session_error = e;
+    return fail(std::move(e));
+  };
+  if (!m_settings.jid)
+    co_return remember(
+        make_error(ErrorKind::config, "no_account", "",
+                   "no account: give -j JID, set XMPP_JID or write a config file (see man xmpp)"));
+  auto options = session_options(m_settings);
+  if (m_settings.trace) {
+    auto sink = open_trace(*m_settings.trace);
+    if (!sink) co_return remember(sink.error());
+    options.trace = std::move(*sink);
+  }
+  if (!m_settings.anonymous) {
+    const auto started = steady_clock::now();
+    auto password = obtain_password(m_settings.password, m_settings.jid->bare_str(), m_io.prompter);
+    // A person typing a password, or a password manager asking for a passphrase, is not the
+    // operation the deadline is about.
+    if (m_extend) m_extend(steady_clock::now() - started);
+    if (!password) co_return remember(password.error());
+    options.password = password->str();
+  }
+  auto opened = co_await m_io.open_session(std::move(options));
+  cleanse(options.password);  // a moved-from short string keeps its bytes
+  if (!opened) co_return remember(opened.error());
+  m_session = std::move(*opened);
+  print_session_facts();
+  co_return m_session.get();
+}
+
+void Context::print_session_facts() {
+  if (m_settings.verbose <= 0) return;
+  const auto& info = m_session->info();
+  note(fmt::format("connected to {} ({})", info.address,
+                   info.direct_tls ? "direct TLS" : "STARTTLS"));
+  if (info.tls.active)
+    note(fmt::format("{} {}, certificate {}", info.tls.version, info.tls.cipher,
+                     info.tls.verified ? "verified" : "NOT verified"));
+  note(fmt::format("authenticated with {}, bound as {}",
+                   info.mechanism.empty() ? "?" : info.mechanism, m_session->jid().str()));
+  note(fmt::format("stream management {}", info.stream_management ? "on" : "off"));
+}
+
+awaitable<void> Context::close_session() {
+  if (!m_session) co_return;
+  auto closed = co_await m_session->close();
+  if (!closed) note("closing the stream: " + escape_terminal(closed.error().message));
+}
+
+void Context::close_session_soon() {
+  if (!m_session) return;
+  asio::co_spawn(m_executor, close_session(), asio::detached);
+}
+
+bool Context::interrupt() {
+  if (!m_interrupt || m_interrupted) return false;
+  m_interrupted = true;
+  m_interrupt();
+  return true;
+}
+
+namespace {
+
+class RunLoop {
+ public:
+  RunLoop(const Settings& settings, Io& io)
+      : m_io(io), m_ctx(m_ioc.get_executor(), settings, io), m_deadline(m_ioc), m_grace(m_ioc),
+        m_signals(m_ioc, SIGINT, SIGTERM) {}
+
+  int run(const Runner& runner) {
+    if (m_ctx.settings().insecure) {
+      // Not silenced by --quiet (CLI.md: a warning every time).
+      m_io.err << "xmpp: warning: --insecure: the server's certificate is not checked; anyone on "
+                  "the path can "
+                  "read and change this session\n";
+      m_io.err.flush();
+    }
+    const auto timeout = m_ctx.settings().timeout;
+    if (timeout.count() > 0) {
+      m_ctx.set_deadline(steady_clock::now() + timeout);
+      arm_deadline();
+    }
+    m_ctx.on_pause([this](steady_clock::duration paused) {
+      if (!m_ctx.deadline()) return;
+      m_ctx.set_deadline(*m_ctx.deadline() + paused);
+      arm_deadline();
+    });
+    wait_signal();
+    asio::co_spawn(m_ioc, command(runner), asio::detached);
+    try {
+      m_ioc.run();
+    } catch (const HardExit& e) {
+      if (m_io.hard_exit) {
+        m_io.out.flush();
+        m_io.err.flush();
+        std::fflush(nullptr);
+        // Coroutine frames may still be suspended inside the session; ending here avoids
+        // running their destructors against a half-torn-down session.
+        std::_Exit(e.code);
+      }
+      return e.code;
+    }
+    return m_code;
+  }
+
+ private:
+  awaitable<void> command(Runner runner) {
+    Outcome outcome;
+    try {
+      outcome = co_await runner(m_ctx);
+    } catch (const std::exception& e) {
+      outcome = Outcome::failure(make_error(ErrorKind::software, "internal", "",
+                                            std::string("internal error (a bug): ") + e.what()));
+    }
+    m_command_done = true;
+    m_ctx.on_interrupt(nullptr);
+    if (m_interrupt_code) {
+      // The command wound down on a signal: its report stands, the exit code says why it ended.
+      outcome.error =
+          make_error(ErrorKind::interrupted, "interrupted", "",
+                     *m_interrupt_code == k_exit_terminated ? "terminated" : "interrupted");
+    }
+    if (m_stopping) {
+      // A deadline or signal already decided the exit; the result came too late to count.
+      if (m_closed) finish();
+      co_return;
+    }
+    m_deadline.cancel();
+    if (outcome.report) print_report(*outcome.report, m_ctx.json(), m_io.out);
+    m_code = m_interrupt_code ? *m_interrupt_code
+             : outcome.error  ? exit_code(outcome.error->kind)
+                              : k_exit_ok;
+    if (outcome.error) print_error(*outcome.error, m_ctx.json(), m_io.err, m_code);
+    if (m_ctx.has_session()) {
+      arm_grace();
+      co_await m_ctx.close_session();
+    }
+    finish();
+  }
+
+  void finish() {
+    m_grace.cancel();
+    m_signals.cancel();
+    m_ioc.stop();
+  }
+
+  void arm_deadline() {
+    m_deadline.expires_at(*m_ctx.deadline());
+    m_deadline.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      stop(make_error(ErrorKind::temporary, "timeout", "",
+                      "timed out after " + seconds_text(m_ctx.settings().timeout) + " s"),
+           exit_code(ErrorKind::temporary));
+    });
+  }
+
+  void arm_grace() {
+    m_grace.expires_after(k_close_grace);
+    m_grace.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      throw HardExit{m_code};
+    });
+  }
+
+  void wait_signal() {
+    m_signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      const int code = sig == SIGINT ? exit_code(ErrorKind::interrupted) : k_exit_terminated;
+      // A second signal, or one while the result is being delivered: end now.
+      if (m_stopping || m_command_done) throw HardExit{m_stopping ? m_code : code};
+      wait_signal();
+      if (!m_interrupt_code && m_ctx.interrupt()) {
+        m_interrupt_code = code;
+        return;
+      }
+      stop(make_error(ErrorKind::interrupted, "interrupted", "",
+                      sig == SIGINT ? "interrupted" : "terminated"),
+           code);
+    });
+  }
+
+  void stop(Error error, int code) {
+    if (m_stopping || m_command_done) return;
+    m_stopping = true;
+    m_code = code;
+    m_deadline.cancel();
+    print_error(error, m_ctx.json(), m_io.err, code);
+    // Without a session there is nothing to close, and an open in progress cannot be cancelled.
+    if (!m_ctx.has_session()) throw HardExit{code};
+    arm_grace();
+    asio::co_spawn(m_ioc, close_after_stop(), asio::detached);
+  }
+
+  awaitable<void> close_after_stop() {
+    co_await m_ctx.close_session();
+    m_closed = true;
+    // Closing fails the command's pending request; once the command has returned, we are done.
+    if (m_command_done) finish();
+  }
+
+  Io& m_io;
+  asio::io_context m_ioc;
+  Context m_ctx;  // after m_ioc: the session is destroyed before its io_context
+  asio::steady_timer m_deadline;
+  asio::steady_timer m_grace;
+  asio::signal_set m_signals;
+  bool m_command_done = false;
+  bool m_stopping = false;
+  bool m_closed = false;
+  int m_code = k_exit_ok;
+  std::optional<int> m_interrupt_code;  ///< a signal the command is winding down on
+};
+
+}  // namespace
+
+int run(const Settings& settings, const Runner& runner, Io& io) {
+  // Write errors are handled where they happen (SECURITY.md (b)); a closed pipe must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  RunLoop loop(settings, io);
+  return loop.run(runner);
+}
+
+}  // namespace xmpp::cli

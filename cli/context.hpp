@@ -1,0 +1,117 @@
+// What a command runs in (STYLE.md "Async"): one io_context on one thread, the resolved settings,
+// the session opened on first use, the overall --timeout deadline, SIGINT/SIGTERM handling and
+// the mapping of the outcome to an exit code (CLI.md "Exit codes").
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "credentials.hpp"
+#include "net/asio.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "stream/session.hpp"
+
+namespace xmpp::cli {
+
+/// Opens a session (stream::Session::open in the binary; a fake in tests).
+using SessionOpener = std::function<awaitable<Result<std::unique_ptr<stream::Session>>>(
+    stream::SessionOptions options)>;
+
+/// Where the program meets the world; injected so the whole run loop is testable.
+struct Io {
+  std::ostream& out;  ///< results only
+  std::ostream& err;  ///< diagnostics
+  Prompter prompter;
+  SessionOpener open_session;
+  /// When the session does not wind down after a deadline or signal, the process must still end
+  /// on time: true = _Exit(code) at once (the binary); false = return the code (tests).
+  bool hard_exit = true;
+};
+
+/// How long a graceful close may take after the command is done, a deadline or a signal.
+inline constexpr std::chrono::milliseconds k_close_grace{2000};
+
+class Context {
+ public:
+  Context(asio::any_io_executor executor, Settings settings, Io& io);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context();
+
+  const Settings& settings() const { return m_settings; }
+  bool json() const { return m_settings.json; }
+  asio::any_io_executor executor() const { return m_executor; }
+  /// Results (stdout).
+  std::ostream& out() { return m_io.out; }
+  /// "xmpp: warning: MESSAGE" on stderr unless --quiet.
+  void warn(std::string_view message);
+  /// "xmpp: MESSAGE" on stderr with --verbose.
+  void note(std::string_view message);
+
+  /// Time left before the overall deadline (a day when there is none).
+  std::chrono::milliseconds remaining() const;
+
+  /// The logged-in session, opened on first use: credentials, trace, Session::open, -v facts.
+  /// A failure is remembered and returned again. Time spent reading the password (a prompt, a
+  /// password command) does not count against the deadline.
+  awaitable<Result<stream::Session*>> session();
+  /// True once a session is open.
+  bool has_session() const { return m_session != nullptr; }
+  /// Graceful close of the session, if one is open.
+  awaitable<void> close_session();
+
+  /// Lets the running command end gracefully on the first SIGINT/SIGTERM (ping prints its
+  /// summary, as ping(8) does): `handler` runs instead of the default stop, the command returns
+  /// its outcome, which is printed, and the exit code is still 130/143. A second signal stops
+  /// as usual. Pass nullptr to unregister.
+  void on_interrupt(std::function<void()> handler) { m_interrupt = std::move(handler); }
+  /// True once a signal was delivered to the on_interrupt handler.
+  bool interrupted() const { return m_interrupted; }
+  /// Starts closing the session without waiting (for interrupt handlers, which cannot co_await);
+  /// pending requests then fail.
+  void close_session_soon();
+
+  /// The options for stream::Session::open, without the password (pure; unit-tested).
+  static stream::SessionOptions session_options(const Settings& settings);
+
+  /// Used by the run loop.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    m_deadline = deadline;
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline() const { return m_deadline; }
+  void on_pause(std::function<void(std::chrono::steady_clock::duration)> extend) {
+    m_extend = std::move(extend);
+  }
+  /// Delivers a signal to the command's interrupt handler; false when it has none.
+  bool interrupt();
+
+ private:
+  void print_session_facts();
+
+  asio::any_io_executor m_executor;
+  Settings m_settings;
+  Io& m_io;
+  std::unique_ptr<stream::Session> m_session;
+  std::optional<Error> m_session_error;
+  std::optional<std::chrono::steady_clock::time_point> m_deadline;
+  std::function<void(std::chrono::steady_clock::duration)> m_extend;
+  std::function<void()> m_interrupt;
+  bool m_interrupted = false;
+};
+
+/// A command bound to its parsed arguments.
+using Runner = std::function<awaitable<Outcome>(Context&)>;
+
+/// Runs `runner` to the end and returns the exit code: one io_context on this thread, the
+/// overall deadline (kind temporary, "timed out after N s", exit 75), SIGINT (130) and SIGTERM
+/// (143) ending the session gracefully, SIGPIPE ignored. The report goes to io.out, errors to
+/// io.err; an exception from the command is a bug (exit 70).
+int run(const Settings& settings, const Runner& runner, Io& io);
+
+}  // namespace xmpp::cli

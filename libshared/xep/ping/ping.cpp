@@ -1,0 +1,23 @@
+#include "xep/ping/ping.hpp"
+
+#include "stanza/iq.hpp"
+
+namespace xmpp::ping {
+
+xml::Element make_request(const Jid& to, std::string id) {
+  return stanza::make_iq(stanza::IqType::get, to.str(), xml::Element("ping", std::string(k_ns)),
+                         std::move(id));
+}
+
+bool is_request(const xml::Element& iq) {
+  // RFC 6120 §8.2.3: a get carries exactly one payload child.
+  const auto* payload = stanza::iq_payload(iq);
+  return stanza::iq_type(iq) == stanza::IqType::get && payload != nullptr &&
+         payload->is("ping", k_ns);
+}
+
+xml::Element make_result(const xml::Element& request) {
+  return stanza::make_result(request);
+}
+
+}  // namespace xmpp::ping

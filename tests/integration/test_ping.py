@@ -77,3 +77,21 @@ def test_time_human(run_xmpp, server):
     run = run_xmpp("time", server.domain)
     assert run.code == 0, str(run)
     assert run.stdout.strip(), str(run)
+
+
+def test_ping_second_account(run_xmpp, server):
+    # An iq to a bare JID is answered by the server on the account's behalf (RFC 6121 §8.5.1).
+    bob = f"bob@{server.domain}"
+    check_ping(run_xmpp("ping", bob, "--json"), bob, 1)
+
+
+def test_second_account_logs_in_and_pings(run_xmpp, server):
+    alice = f"alice@{server.domain}"
+    check_ping(run_xmpp("ping", alice, "--json", user="bob"), alice, 1)
+
+
+def test_ping_offline_resource_is_a_remote_error(run_xmpp, server):
+    # No such session: the server answers service-unavailable for the full JID: exit 1, not 0.
+    run = run_xmpp("ping", f"bob@{server.domain}/nowhere", "--json")
+    assert run.code == 1, str(run)
+    assert '"condition":"service-unavailable"' in run.stderr.replace(" ", ""), str(run)

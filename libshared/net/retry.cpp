@@ -5,6 +5,7 @@
 namespace xmpp::net {
 
 bool retryable(const Error& error) {
+  if (error.code == "auth_failed") return false;  // even temporary-auth-failure: lockout risk
   return error.kind == ErrorKind::unavailable || error.kind == ErrorKind::temporary;
 }
 

@@ -10,8 +10,8 @@
 namespace xmpp::net {
 
 /// True for connection failures (unavailable, temporary). Never for authentication or certificate
-/// failures (no_perm: retrying cannot fix them and may lock the account), nor for no_host, usage,
-/// config or protocol errors.
+/// failures (no_perm: retrying cannot fix them and may lock the account; nor temporary-auth-failure,
+/// code "auth_failed"), nor for no_host, usage, config or protocol errors.
 bool retryable(const Error& error);
 
 /// The pause before retry `attempt` (1 for the first retry): 1 s doubled per attempt, capped at

@@ -4,15 +4,16 @@
 
 #include <string_view>
 
+#include "xml/stream_parser.hpp"
+
 namespace xmpp::stanza {
 
-inline constexpr std::string_view k_ns_client = "jabber:client";
+using xml::k_ns_client;
+using xml::k_ns_streams;
 /// Stanza error conditions and <text/> (RFC 6120 §8.3).
 inline constexpr std::string_view k_ns_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 /// Stream error conditions and <text/> (RFC 6120 §4.9.3).
 inline constexpr std::string_view k_ns_stream_errors = "urn:ietf:params:xml:ns:xmpp-streams";
-/// The stream namespace: <stream:stream>, <stream:features>, <stream:error> (RFC 6120 §4.8.5).
-inline constexpr std::string_view k_ns_streams = "http://etherx.jabber.org/streams";
 /// XEP-0199 XMPP Ping.
 inline constexpr std::string_view k_ns_ping = "urn:xmpp:ping";
 

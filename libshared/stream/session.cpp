@@ -22,6 +22,7 @@
 #include "stream/router.hpp"
 #include "stream/signal.hpp"
 #include "stream/sm.hpp"
+#include "net/retry.hpp"
 #include "stream/trace.hpp"
 #include "xml/stream_parser.hpp"
 #include "xml/writer.hpp"
@@ -29,26 +30,6 @@
 namespace xmpp::stream {
 
 // ---- pure helpers ----------------------------------------------------------------------------
-
-bool is_retryable(const Error& error) {
-  if (error.code == "auth_failed") return false;  // never loop on authentication (lockouts)
-  return error.kind == ErrorKind::unavailable || error.kind == ErrorKind::temporary;
-}
-
-std::chrono::milliseconds retry_delay(int attempt, std::uint32_t random) {
-  using std::chrono::milliseconds;
-  constexpr milliseconds k_base{1000};
-  constexpr milliseconds k_cap{30000};
-  milliseconds d = k_base;
-  for (int i = 0; i < attempt && d < k_cap; ++i)
-    d *= 2;
-  d = std::min(d, k_cap);
-  // Jitter into [d/2, d] so that clients failing together do not retry together.
-  const auto half = d.count() / 2;
-  const auto jitter = static_cast<std::int64_t>(
-      (static_cast<std::uint64_t>(random) * static_cast<std::uint64_t>(half + 1)) >> 32);
-  return milliseconds(half + jitter);
-}
 
 std::string stream_header(const Jid& jid, bool tls_active, bool anonymous) {
   // The stream header is an unclosed start tag, which the element writer cannot produce; its
@@ -1018,12 +999,9 @@ awaitable<Result<std::unique_ptr<Session>>> Session::open(SessionOptions options
                                 options);
     else
       result = fail(connected.error());
-    if (result || attempt >= options.retries || !is_retryable(result.error())) co_return result;
-    const std::string r = random_bytes(4);
-    const std::uint32_t random =
-        (std::uint32_t(std::uint8_t(r[0])) << 24) | (std::uint32_t(std::uint8_t(r[1])) << 16) |
-        (std::uint32_t(std::uint8_t(r[2])) << 8) | std::uint32_t(std::uint8_t(r[3]));
-    asio::steady_timer pause(executor, retry_delay(attempt, random));
+    if (result || attempt >= options.retries || !net::retryable(result.error())) co_return result;
+    asio::steady_timer pause(executor, net::retry_delay(static_cast<unsigned>(attempt) + 1,
+                                                        net::default_random()));
     co_await pause.async_wait(asio::use_awaitable);
   }
 }

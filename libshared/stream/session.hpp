@@ -71,13 +71,6 @@ struct ResumeOutcome {
 /// Picks which inbound stanzas Session::wait_for returns.
 using StanzaPredicate = std::function<bool(const xml::Element& stanza)>;
 
-/// Whether Session::open retries after `error` (--retries): connection failures and temporary
-/// errors, never authentication (lockout risk), certificate, DNS or configuration failures.
-bool is_retryable(const Error& error);
-/// The back-off before retry number `attempt` (0-based): exponential from 1 s, capped at 30 s,
-/// jittered into [d/2, d] by `random` (uniform over 32 bits).
-std::chrono::milliseconds retry_delay(int attempt, std::uint32_t random);
-
 /// The stream header we send (RFC 6120 §4.7): to the JID's domain, version 1.0, xml:lang 'en',
 /// and 'from' (our bare JID) once TLS protects it (§4.7.1).
 std::string stream_header(const Jid& jid, bool tls_active, bool anonymous);

@@ -177,6 +177,12 @@ TEST_CASE("retry: only connection failures are retryable; back-off doubles, caps
   CHECK_FALSE(retryable(make_error(ErrorKind::no_perm, "cert_untrusted", "", "")));
   CHECK_FALSE(retryable(make_error(ErrorKind::no_perm, "auth_failed", "", "")));
   CHECK_FALSE(retryable(make_error(ErrorKind::no_host, "no_host", "", "")));
+  CHECK(retryable(make_error(ErrorKind::temporary, "timeout", "", "")));
+  CHECK(retryable(make_error(ErrorKind::temporary, "stream_error", "system-shutdown", "")));
+  CHECK_FALSE(retryable(make_error(ErrorKind::temporary, "auth_failed", "temporary-auth-failure", "")));
+  CHECK_FALSE(retryable(make_error(ErrorKind::no_perm, "auth_failed", "not-authorized", "")));
+  CHECK_FALSE(retryable(make_error(ErrorKind::config, "config", "", "")));
+  CHECK_FALSE(retryable(make_error(ErrorKind::protocol, "stream_error", "not-well-formed", "")));
 
   const RandomSource top = [](std::uint32_t max) { return max; };
   const RandomSource bottom = [](std::uint32_t) { return 0u; };
@@ -186,4 +192,7 @@ TEST_CASE("retry: only connection failures are retryable; back-off doubles, caps
   CHECK(retry_delay(3, top) == std::chrono::milliseconds(4000));
   CHECK(retry_delay(30, top) == std::chrono::milliseconds(60000));
   CHECK(retry_delay(30, bottom) == std::chrono::milliseconds(30000));
+  const auto d = retry_delay(3, default_random());  // jitter stays inside [half, full]
+  CHECK(d >= std::chrono::milliseconds(2000));
+  CHECK(d <= std::chrono::milliseconds(4000));
 }

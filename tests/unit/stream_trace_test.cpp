@@ -89,31 +89,3 @@ TEST_CASE("session: the stream header we send (RFC 6120 §4.7)") {
   CHECK(stream_header(jid("example.test"), true, true).find("from=") == std::string::npos);
 }
 
-TEST_CASE("session: what --retries retries") {
-  CHECK(is_retryable(make_error(ErrorKind::unavailable, "connect_failed", "", "")));
-  CHECK(is_retryable(make_error(ErrorKind::temporary, "timeout", "", "")));
-  CHECK(is_retryable(make_error(ErrorKind::temporary, "stream_error", "system-shutdown", "")));
-  CHECK_FALSE(
-      is_retryable(make_error(ErrorKind::temporary, "auth_failed", "temporary-auth-failure", "")));
-  CHECK_FALSE(is_retryable(make_error(ErrorKind::no_perm, "auth_failed", "not-authorized", "")));
-  CHECK_FALSE(is_retryable(make_error(ErrorKind::no_perm, "certificate", "", "")));
-  CHECK_FALSE(is_retryable(make_error(ErrorKind::no_host, "no_host", "", "")));
-  CHECK_FALSE(is_retryable(make_error(ErrorKind::config, "config", "", "")));
-  CHECK_FALSE(is_retryable(make_error(ErrorKind::protocol, "stream_error", "not-well-formed", "")));
-}
-
-TEST_CASE("session: retry back-off is exponential, capped and jittered") {
-  using std::chrono::milliseconds;
-  CHECK(retry_delay(0, 0) == milliseconds(500));
-  CHECK(retry_delay(0, 0xffffffffu) == milliseconds(1000));
-  CHECK(retry_delay(1, 0) == milliseconds(1000));
-  CHECK(retry_delay(1, 0xffffffffu) == milliseconds(2000));
-  CHECK(retry_delay(3, 0xffffffffu) == milliseconds(8000));
-  CHECK(retry_delay(10, 0xffffffffu) == milliseconds(30000));
-  CHECK(retry_delay(100, 0) == milliseconds(15000));
-  for (std::uint32_t r : {1u, 12345u, 0x80000000u, 0xfffffffeu}) {
-    const auto d = retry_delay(2, r);
-    CHECK(d >= milliseconds(2000));
-    CHECK(d <= milliseconds(4000));
-  }
-}

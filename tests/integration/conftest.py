@@ -266,6 +266,91 @@ def _parse_json(text: str):
 DEFAULT = object()  # "fill in from the test server"; None means "leave out"
 
 
+class Process:
+    """A background run of the binary (a listener): its stdout read line by line on a thread, so a
+    test waits for the line it needs with a deadline instead of sleeping."""
+
+    def __init__(self, argv, env, cwd, stdin):
+        import queue
+        import threading
+        self.argv = argv
+        self.env = {k: v for k, v in env.items() if k.startswith("XMPP_")}
+        self.lines: list[str] = []
+        self._queue = queue.Queue()
+        self._stderr_path = Path(cwd) / f"stderr-{id(self)}.txt"
+        self._stderr = open(self._stderr_path, "w+b")
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=self._stderr)
+
+        def pump():
+            for raw in self.proc.stdout:
+                self._queue.put(raw.decode("utf-8", errors="surrogateescape").rstrip("\n"))
+            self._queue.put(None)
+
+        self._thread = threading.Thread(target=pump, daemon=True)
+        self._thread.start()
+        self._eof = False
+
+    def next_line(self, timeout: float) -> str | None:
+        """The next stdout line, or None at EOF; fails the test after `timeout` seconds."""
+        import queue
+        if self._eof:
+            return None
+        try:
+            line = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            pytest.fail(f"no output line within {timeout}s\n{self}")
+        if line is None:
+            self._eof = True
+            return None
+        self.lines.append(line)
+        return line
+
+    def wait_for_line(self, predicate, timeout: float = 30) -> str:
+        """Reads lines until predicate(line) is true; fails on EOF or after `timeout` seconds."""
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(f"no matching line within {timeout}s\n{self}")
+            line = self.next_line(left)
+            if line is None:
+                pytest.fail(f"the process ended before a matching line\n{self}")
+            if predicate(line):
+                return line
+
+    def signal(self, signum) -> None:
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = 30) -> int:
+        """Waits for the exit (the remaining stdout is still collected into `lines`)."""
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the process did not end within {timeout}s\n{self}")
+        self._thread.join(timeout=timeout)
+        while not self._eof and self.next_line(timeout) is not None:
+            pass
+        return code
+
+    @property
+    def stderr(self) -> str:
+        self._stderr.flush()
+        return self._stderr_path.read_bytes().decode(errors="replace")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __str__(self) -> str:
+        tail = "\n".join(self.lines[-40:]) or "(empty)"
+        err = "\n".join(self.stderr.splitlines()[-40:]) or "(empty)"
+        return (f"$ {shlex.join(self.argv)}\nexit {self.proc.poll()}\n--- stdout:\n{tail}\n"
+                f"--- stderr:\n{err}")
+
+
 @pytest.fixture
 def run_xmpp(server, dns, xmpp_bin, tmp_path):
     """run_xmpp(*args, user='alice', env=None, input=None, timeout=60, ...) -> Run
@@ -277,9 +362,8 @@ def run_xmpp(server, dns, xmpp_bin, tmp_path):
     home = tmp_path / "home"
     (home / ".config").mkdir(parents=True, exist_ok=True)
 
-    def run(*args, user="alice", env=None, input=None, timeout=RUN_TIMEOUT_S,
-            jid=DEFAULT, password_file=DEFAULT, ca_file=DEFAULT, host=DEFAULT, port=DEFAULT,
-            dns_server=DEFAULT) -> Run:
+    def command(args, user="alice", env=None, jid=DEFAULT, password_file=DEFAULT,
+                ca_file=DEFAULT, host=DEFAULT, port=DEFAULT, dns_server=DEFAULT):
         if jid is DEFAULT:
             jid = server.jid(user) if user else None
         if password_file is DEFAULT:
@@ -323,19 +407,46 @@ def run_xmpp(server, dns, xmpp_bin, tmp_path):
                 run_env.pop(key, None)
             else:
                 run_env[key] = str(value)
+        return argv, run_env
 
+    def run(*args, user="alice", env=None, input=None, timeout=RUN_TIMEOUT_S,
+            **connection) -> Run:
+        argv, run_env = command(args, user=user, env=env, **connection)
         try:
-            proc = subprocess.run(argv, env=run_env, input=input, capture_output=True, text=True,
-                                  timeout=timeout, cwd=tmp_path)
+            # bytes on stdin (invalid UTF-8 tests) are passed as they are
+            binary = isinstance(input, bytes)
+            proc = subprocess.run(argv, env=run_env, input=input, capture_output=True,
+                                  text=not binary, timeout=timeout, cwd=tmp_path)
         except subprocess.TimeoutExpired as exc:
             def text(b):
                 return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
             pytest.fail(f"$ {shlex.join(argv)}\ndid not finish in {timeout}s\n--- stdout:\n"
                         f"{text(exc.stdout)}\n--- stderr:\n{text(exc.stderr)}")
-        result = Run(argv, proc.returncode, proc.stdout, proc.stderr,
+        stdout, stderr = proc.stdout, proc.stderr
+        if binary:
+            stdout = stdout.decode("utf-8", errors="replace")
+            stderr = stderr.decode("utf-8", errors="replace")
+        result = Run(argv, proc.returncode, stdout, stderr,
                      env={k: v for k, v in run_env.items() if k.startswith("XMPP_")})
         if "--json" in argv:
-            result.json = _parse_json(proc.stdout)
+            result.json = _parse_json(stdout)
         return result
 
-    return run
+    def spawn(*args, user="alice", env=None, stdin=subprocess.DEVNULL, **connection) -> Process:
+        argv, run_env = command(args, user=user, env=env, **connection)
+        process = Process(argv, run_env, tmp_path, stdin)
+        processes.append(process)
+        return process
+
+    processes: list[Process] = []
+    run.spawn = spawn
+    yield run
+    for process in processes:
+        process.kill()
+
+
+@pytest.fixture
+def spawn_xmpp(run_xmpp):
+    """spawn_xmpp(*args, user='alice', env=None, stdin=DEVNULL, ...) -> Process: the binary in the
+    background with the same environment as run_xmpp; killed after the test if still running."""
+    return run_xmpp.spawn

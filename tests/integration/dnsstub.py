@@ -40,8 +40,9 @@ DIRECT_TARGET = "direct.target.test"
 
 def default_records(domain: str, starttls_port: int, direct_port: int,
                     address: str = "127.0.0.1") -> list[tuple[str, str, object]]:
-    """The table the test server needs: SRV for DOMAIN and anon.DOMAIN, A records, and
-    noservice.DOMAIN whose SRV records say "no service here" (target ".", RFC 2782)."""
+    """The table the test server needs: SRV for DOMAIN and anon.DOMAIN, A records (also for
+    upload.DOMAIN, whose HTTPS slot URLs name it), and noservice.DOMAIN whose SRV records say "no
+    service here" (target ".", RFC 2782)."""
     records: list[tuple[str, str, object]] = []
     for name in (domain, f"anon.{domain}"):
         records += [
@@ -52,6 +53,7 @@ def default_records(domain: str, starttls_port: int, direct_port: int,
     records += [
         (STARTTLS_TARGET, "A", address),
         (DIRECT_TARGET, "A", address),
+        (f"upload.{domain}", "A", address),
         (f"_xmpp-client._tcp.noservice.{domain}", "SRV", (0, 0, 0, ".")),
         (f"_xmpps-client._tcp.noservice.{domain}", "SRV", (0, 0, 0, ".")),
     ]

@@ -155,6 +155,6 @@ def test_components_are_configured(server):
         slot = client.iq("get", f"upload.{server.domain}",
                          "<request xmlns='urn:xmpp:http:upload:0' filename='a.txt' size='5' "
                          "content-type='text/plain'/>")
-        assert f"http://127.0.0.1:{server['XMPP_TEST_HTTP_PORT']}/".encode() in slot, slot
+        assert f"https://upload.{server.domain}:{server['XMPP_TEST_HTTPS_PORT']}/".encode() in slot, slot
     finally:
         client.close()

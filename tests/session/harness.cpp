@@ -215,6 +215,17 @@ awaitable<xml::Element> Peer::expect(std::string pattern) {
   co_return std::move(*ev.element);
 }
 
+awaitable<std::optional<xml::Element>> Peer::next() {
+  auto ev = co_await next_event();
+  if (ev.kind == xml::StreamEvent::Kind::end) {
+    m_transcript.push_back("</stream:stream>");
+    co_return std::nullopt;
+  }
+  if (ev.kind != xml::StreamEvent::Kind::element) fail_script("got a stream header mid-stream");
+  m_transcript.push_back(text_of(*ev.element));
+  co_return std::move(*ev.element);
+}
+
 awaitable<void> Peer::expect_end() {
   auto ev = co_await next_event();
   if (ev.kind != xml::StreamEvent::Kind::end)

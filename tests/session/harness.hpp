@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,8 @@ class Peer {
   awaitable<xml::StreamHeader> expect_header();
   /// The next element the client sends must match `pattern` (see matches()); returns it.
   awaitable<xml::Element> expect(std::string pattern);
+  /// The next element the client sends, whatever it is; nullopt for its </stream:stream>.
+  awaitable<std::optional<xml::Element>> next();
   /// The client's </stream:stream>.
   awaitable<void> expect_end();
   /// The client shut its transport down and sent nothing more.

@@ -1,0 +1,342 @@
+// stream::Outbox against the scripted peer: the window of unconfirmed messages, confirmation by
+// XEP-0198 acks and by an iq round trip, bounces (and spoofed bounces), resumption, and a fresh
+// session after a refused resumption where only the unconfirmed messages are sent again.
+#include "harness.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "stanza/message.hpp"
+#include "stream/outbox.hpp"
+
+using namespace xmpp;
+using namespace xmpp::stream;
+using namespace xmpp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+xml::Element chat(const std::string& id, const std::string& to = "bob@example.test") {
+  return stanza::make_message(to, stanza::MessageType::chat, "body " + id, id);
+}
+
+/// What a serving loop saw.
+struct Served {
+  std::vector<std::string> ids;  ///< message ids in arrival order
+  std::size_t max_unacked = 0;   ///< the most messages that were ever unacknowledged at once
+};
+
+/// A server loop after login: counts stanzas for XEP-0198, answers <r/> with <a/> (unless
+/// `ack_upto` caps it), answers pings, and stops at </stream:stream> (answering it) or after
+/// `stop_after` messages (then closing the connection without a stream end, as a crash would).
+awaitable<void> serve(Peer& peer, Served& served, std::size_t stop_after = SIZE_MAX,
+                      std::uint32_t h_base = 0, std::function<void(const xml::Element&)> on = {}) {
+  std::uint32_t h = h_base;
+  std::uint32_t acked = h_base;
+  std::size_t messages = 0;
+  for (;;) {
+    auto e = co_await peer.next();
+    if (!e) {
+      peer.send("</stream:stream>");
+      peer.close();
+      co_return;
+    }
+    if (e->name() == "r") {
+      acked = h;
+      peer.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(h) + "'/>");
+      continue;
+    }
+    if (e->name() == "a") continue;
+    ++h;
+    if (e->name() == "iq" && e->attr("type") == "get") {
+      peer.send("<iq type='result' id='" + e->attr("id").value_or("") + "' from='example.test'/>");
+      continue;
+    }
+    if (e->name() == "message") {
+      served.ids.push_back(e->attr("id").value_or(""));
+      served.max_unacked = std::max<std::size_t>(served.max_unacked, h - acked);
+      if (on) on(*e);
+      if (++messages == stop_after) {
+        peer.close();
+        co_return;
+      }
+    }
+  }
+}
+
+std::map<std::string, DeliveryState> states(const Outbox& outbox) {
+  std::map<std::string, DeliveryState> m;
+  for (const auto& d : outbox.deliveries()) m[d.id] = d.state;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: XEP-0198 acks confirm every message; the window bounds what is in flight") {
+  Scenario t;
+  Served served;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 3;
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        for (int i = 1; i <= 20; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        auto drained = co_await outbox.drain(deadline);
+        CHECK_MESSAGE(drained, (drained ? "" : drained.error().message));
+        REQUIRE(outbox.deliveries().size() == 20);
+        for (const auto& d : outbox.deliveries()) {
+          CHECK(d.state == DeliveryState::acked);
+          CHECK(d.transmissions == 1);
+        }
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        co_await serve(t.peer, served);
+      });
+  CHECK(served.ids.size() == 20);
+  CHECK(served.max_unacked <= 3);
+  CHECK(served.ids.front() == "m1");
+  CHECK(served.ids.back() == "m20");
+}
+
+TEST_CASE("outbox: without stream management an iq round trip confirms what was sent before it") {
+  Scenario t;
+  Served served;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        Outbox outbox(t.io.get_executor(), **s, OutboxOptions{});
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        for (int i = 1; i <= 5; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        CHECK(co_await outbox.drain(deadline));
+        for (const auto& d : outbox.deliveries()) CHECK(d.state == DeliveryState::acked);
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        LoginScript script;
+        script.sm = false;
+        co_await t.peer.login(script);
+        co_await serve(t.peer, served);
+      });
+  CHECK(served.ids.size() == 5);
+}
+
+TEST_CASE("outbox: a bounce from the addressee fails its message; a spoofed one is ignored") {
+  Scenario t;
+  Served served;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        Outbox outbox(t.io.get_executor(), **s, OutboxOptions{});
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        REQUIRE(co_await outbox.submit(chat("m1"), deadline));
+        REQUIRE(co_await outbox.submit(chat("m2", "nobody@example.test"), deadline));
+        REQUIRE(co_await outbox.submit(chat("m3"), deadline));
+        CHECK(co_await outbox.drain(deadline));
+        auto st = states(outbox);
+        CHECK(st["m1"] == DeliveryState::acked);
+        CHECK(st["m2"] == DeliveryState::bounced);
+        CHECK(st["m3"] == DeliveryState::acked);  // only a spoofed bounce came for m3
+        const auto& m2 = outbox.deliveries()[1];
+        REQUIRE(m2.error);
+        CHECK(m2.error->kind == ErrorKind::remote);
+        CHECK(m2.error->condition == "service-unavailable");
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        co_await serve(t.peer, served, SIZE_MAX, 0, [&](const xml::Element& m) {
+          const auto id = m.attr("id").value_or("");
+          // The server bounces before it acks (it handles stanzas in order).
+          if (id == "m2")
+            t.peer.send("<message type='error' id='m2' from='example.test'><error type='cancel'>"
+                        "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                        "</error></message>");
+          if (id == "m3")
+            t.peer.send("<message type='error' id='m3' from='mallory@evil.test'>"
+                        "<error type='cancel'><item-not-found "
+                        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        });
+      });
+}
+
+TEST_CASE("outbox: bounce_from_matches accepts the addressee and servers, nobody else") {
+  CHECK(bounce_from_matches("bob@example.test", "bob@example.test/phone", "example.test"));
+  CHECK(bounce_from_matches("bob@example.test", "example.test", "example.test"));
+  CHECK(bounce_from_matches("bob@remote.test", "remote.test", "example.test"));
+  CHECK(bounce_from_matches("room@conference.example.test", "room@conference.example.test",
+                            "example.test"));
+  CHECK(bounce_from_matches("bob@remote.test", "", "example.test"));  // from our server
+  CHECK_FALSE(bounce_from_matches("bob@example.test", "mallory@example.test", "example.test"));
+  CHECK_FALSE(bounce_from_matches("bob@example.test", "evil.test", "example.test"));
+  CHECK_FALSE(bounce_from_matches("bob@example.test", "example.test/res", "example.test"));
+}
+
+TEST_CASE("outbox: a refused resumption gives a fresh session; only unconfirmed messages are resent") {
+  Scenario t;
+  auto pipe2 = std::make_shared<Pipe>();
+  Peer peer2(pipe2);
+  Served first, second;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 2;
+        options.reconnect_attempts = 2;
+        options.resume = [&](Session& session) {
+          return session.resume_on(std::make_unique<FakeTransport>(pipe2), false);
+        };
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 4s;
+        for (int i = 1; i <= 6; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        auto drained = co_await outbox.drain(deadline);
+        CHECK_MESSAGE(drained, (drained ? "" : drained.error().message));
+        std::map<std::string, int> sent;
+        for (const auto& d : outbox.deliveries()) {
+          CHECK(d.state == DeliveryState::acked);
+          sent[d.id] = d.transmissions;
+        }
+        CHECK(sent.size() == 6);
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        // Acks as asked, then the connection dies after the third message arrived.
+        co_await serve(t.peer, first, 3);
+        // The new connection: authentication, a refused <resume/>, a fresh bind.
+        co_await peer2.open(
+            "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+        co_await peer2.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        peer2.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        peer2.restart();
+        co_await peer2.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                            "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+        co_await peer2.expect(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
+        peer2.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        peer2.restart();
+        co_await peer2.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+                            "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
+        co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='*'/>");
+        peer2.send("<failed xmlns='urn:xmpp:sm:3'><item-not-found "
+                   "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+        auto bind = co_await peer2.expect("<iq type='set'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+        peer2.send("<iq type='result' id='" + bind.attr("id").value_or("") +
+                   "'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.test/res2"
+                   "</jid></bind></iq>");
+        co_await peer2.expect("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        peer2.send("<enabled xmlns='urn:xmpp:sm:3' id='sm-2' resume='true'/>");
+        co_await serve(peer2, second);
+      });
+  // Whatever the first server acknowledged was not sent again; everything arrived at least once.
+  REQUIRE(first.ids.size() == 3);
+  std::set<std::string> all(first.ids.begin(), first.ids.end());
+  all.insert(second.ids.begin(), second.ids.end());
+  CHECK(all.size() == 6);
+  for (const auto& id : second.ids)
+    CHECK_MESSAGE(std::count(first.ids.begin(), first.ids.end(), id) <= 1, id);
+  CHECK(second.ids.size() >= 3);
+  CHECK(second.ids.size() <= 5);
+}
+
+TEST_CASE("outbox: with resumption the server's <resumed h=/> decides what is sent again") {
+  Scenario t;
+  auto pipe2 = std::make_shared<Pipe>();
+  Peer peer2(pipe2);
+  Served first, second;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 8;
+        options.reconnect_attempts = 1;
+        options.resume = [&](Session& session) {
+          return session.resume_on(std::make_unique<FakeTransport>(pipe2), false);
+        };
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 4s;
+        for (int i = 1; i <= 4; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        auto drained = co_await outbox.drain(deadline);
+        CHECK_MESSAGE(drained, (drained ? "" : drained.error().message));
+        for (const auto& d : outbox.deliveries()) {
+          CHECK(d.state == DeliveryState::acked);
+          CHECK(d.transmissions == 1);  // the session retransmitted, not the outbox
+        }
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        // Takes four messages without acking them, then dies.
+        for (int i = 0; i < 4;) {
+          auto e = co_await t.peer.next();
+          REQUIRE(e);
+          if (e->name() == "message") {
+            first.ids.push_back(e->attr("id").value_or(""));
+            ++i;
+          }
+        }
+        t.peer.close();
+        co_await peer2.open(
+            "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+        co_await peer2.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        peer2.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        peer2.restart();
+        co_await peer2.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                            "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+        co_await peer2.expect(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
+        peer2.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        peer2.restart();
+        co_await peer2.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+                            "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
+        co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='0'/>");
+        // The server had handled two of the four.
+        peer2.send("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='2'/>");
+        co_await serve(peer2, second, SIZE_MAX, 2);
+      });
+  CHECK(first.ids == std::vector<std::string>{"m1", "m2", "m3", "m4"});
+  CHECK(second.ids == std::vector<std::string>{"m3", "m4"});
+}
+
+TEST_CASE("outbox: when the connection cannot come back, what was not confirmed is unconfirmed") {
+  Scenario t;
+  Served first;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.reconnect_attempts = 0;
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        for (int i = 1; i <= 3; ++i)
+          (void)co_await outbox.submit(chat("m" + std::to_string(i)), deadline);
+        auto drained = co_await outbox.drain(deadline);
+        REQUIRE_FALSE(drained);
+        CHECK(drained.error().kind == ErrorKind::temporary);
+        std::size_t unconfirmed = 0;
+        for (const auto& d : outbox.deliveries())
+          if (d.state == DeliveryState::unconfirmed) ++unconfirmed;
+        CHECK(unconfirmed >= 1);
+        CHECK(outbox.deliveries().back().state == DeliveryState::unconfirmed);
+      },
+      [&]() -> awaitable<void> {
+        LoginScript script;
+        script.sm_resume = false;
+        co_await t.peer.login(script);
+        co_await serve(t.peer, first, 3);
+      });
+}

@@ -1,5 +1,7 @@
 #include "tls/transport.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -14,6 +16,23 @@
 #include "tls/ssl.hpp"
 
 namespace xmpp::tls {
+
+namespace {
+
+/// Acknowledge what arrives at once (Linux TCP_QUICKACK; the kernel drops back to delayed ACKs
+/// on its own, so it is set again before every read). A server that leaves Nagle's algorithm on
+/// (Prosody's default) holds a small write until its previous one is acknowledged; with our
+/// delayed ACK that cost 40 ms after the TLS handshake (its session tickets, then the stream
+/// header), a third of a one-message send.
+void quick_ack([[maybe_unused]] asio::ip::tcp::socket& socket) {
+#ifdef TCP_QUICKACK
+  const int on = 1;
+  (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#endif
+}
+
+}  // namespace
+
 namespace {
 
 using boost::system::error_code;
@@ -70,6 +89,11 @@ Error io_error(const error_code& ec, const std::string& peer, const std::string&
 
 }  // namespace
 
+/// How long a negotiation read waits for the socket before handing over to OpenSSL anyway.
+constexpr std::chrono::milliseconds k_ack_wait{5};
+/// Reads of the negotiation (stream headers, features, SASL, bind, XEP-0198) after a TLS start.
+constexpr int k_negotiation_reads = 12;
+
 struct StreamTransport::Impl {
   Impl(tcp::socket socket, std::shared_ptr<ClientContext> ctx, net::TlsPolicy tls_policy)
       : context(std::move(ctx)), stream(std::move(socket), context->ssl),
@@ -78,6 +102,8 @@ struct StreamTransport::Impl {
     for (auto& pin : policy.pins)
       pin = normalise_pin(pin);
   }
+
+  int quick_ack_reads = 0;  // see read_some
 
   // The certificate decision (the rules in transport.hpp), called by OpenSSL once per certificate
   // of the chain, root first, the leaf (depth 0) last. Returning false aborts the handshake with
@@ -136,6 +162,7 @@ struct StreamTransport::Impl {
   void fill_info() {
     SSL* ssl = stream.native_handle();
     info.active = true;
+    quick_ack_reads = k_negotiation_reads;
     info.verified = pin_matched || !policy.insecure;
     info.version = SSL_get_version(ssl);
     if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
@@ -200,6 +227,7 @@ struct StreamTransport::Impl {
       co_return fail(ErrorKind::software, "tls_init_failed", "",
                      "cannot install the verify callback: " + ec.message());
 
+    quick_ack(stream.next_layer());
     co_await stream.async_handshake(asio::ssl::stream_base::client,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (verify_error) co_return fail(*verify_error);
@@ -245,6 +273,26 @@ awaitable<Result<std::size_t>> StreamTransport::read_some(char* buffer, std::siz
   Impl& impl = *m_impl;
   error_code ec;
   std::size_t n = 0;
+  auto& socket = impl.stream.next_layer();
+  // During the negotiation, wait for bytes on the socket ourselves and acknowledge them at once
+  // (quick_ack) before OpenSSL reads them: a read that only finds TLS 1.3 session tickets goes
+  // on waiting inside OpenSSL, and the server's answer would wait behind our delayed ACK of the
+  // tickets. The wait is capped (k_ack_wait): bytes Asio already took off the socket would never
+  // make it readable again. Later reads go straight to OpenSSL.
+  if (impl.quick_ack_reads > 0 &&
+      (!impl.info.active || SSL_has_pending(impl.stream.native_handle()) == 0)) {
+    --impl.quick_ack_reads;
+    net::Watchdog cap(socket.get_executor(), k_ack_wait, [&socket] {
+      error_code ignored;
+      socket.cancel(ignored);
+    });
+    co_await socket.async_wait(asio::ip::tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec && !cap.expired()) co_return fail(io_error(ec, impl.peer, "reading from"));
+    cap.disarm();
+    ec.clear();
+    quick_ack(socket);
+  }
   if (impl.info.active)
     n = co_await impl.stream.async_read_some(asio::buffer(buffer, size),
                                              asio::redirect_error(asio::use_awaitable, ec));

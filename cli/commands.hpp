@@ -11,6 +11,8 @@
 
 // X(identifier, "name", "one-line summary for xmpp --help")
 #define XMPP_COMMANDS(X)                                                                           \
+  X(send, "send", "send messages to people or rooms, confirmed by the server")                     \
+  X(listen, "listen", "print messages (and presence) as they arrive")                              \
   X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
   X(version, "version", "software name and version of an entity (XEP-0092)")                       \
   X(time, "time", "an entity's clock and its offset from ours (XEP-0202)")

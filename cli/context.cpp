@@ -103,6 +103,17 @@ awaitable<Result<stream::Session*>> Context::session() {
   co_return m_session.get();
 }
 
+bool Context::drop_default_deadline() {
+  if (!m_settings.timeout_given) m_deadline.reset();
+  return m_deadline.has_value();
+}
+
+awaitable<Result<stream::Session*>> Context::reopen_session() {
+  m_session.reset();
+  m_session_error.reset();
+  co_return co_await session();
+}
+
 void Context::print_session_facts() {
   if (m_settings.verbose <= 0) return;
   const auto& info = m_session->info();
@@ -189,6 +200,8 @@ class RunLoop {
     }
     m_command_done = true;
     m_ctx.on_interrupt(nullptr);
+    if (m_interrupt_code == exit_code(ErrorKind::interrupted) && m_ctx.sigint_ends_normally())
+      m_interrupt_code.reset();  // Ctrl-C is how this command ends: its outcome decides
     if (m_interrupt_code) {
       // The command wound down on a signal: its report stands, the exit code says why it ended.
       outcome.error =
@@ -222,7 +235,7 @@ class RunLoop {
   void arm_deadline() {
     m_deadline.expires_at(*m_ctx.deadline());
     m_deadline.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
+      if (ec || !m_ctx.deadline()) return;  // cancelled, or the command dropped the deadline
       stop(make_error(ErrorKind::temporary, "timeout", "",
                       "timed out after " + seconds_text(m_ctx.settings().timeout) + " s"),
            exit_code(ErrorKind::temporary));

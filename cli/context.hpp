@@ -63,6 +63,9 @@ class Context {
   awaitable<Result<stream::Session*>> session();
   /// True once a session is open.
   bool has_session() const { return m_session != nullptr; }
+  /// After the connection was lost and could not be resumed: drops the dead session (nothing is
+  /// sent on it) and opens a fresh one as session() does (credentials are obtained again).
+  awaitable<Result<stream::Session*>> reopen_session();
   /// Graceful close of the session, if one is open.
   awaitable<void> close_session();
 
@@ -73,6 +76,11 @@ class Context {
   void on_interrupt(std::function<void()> handler) { m_interrupt = std::move(handler); }
   /// True once a signal was delivered to the on_interrupt handler.
   bool interrupted() const { return m_interrupted; }
+  /// For a command whose normal end is Ctrl-C (listen, CLI.md): a SIGINT delivered to its
+  /// on_interrupt handler then exits as the command's outcome says (0 when it succeeded) instead
+  /// of 130. SIGTERM still exits 143; a signal that finds no handler still exits 130.
+  void set_sigint_ends_normally(bool value) { m_sigint_ends_normally = value; }
+  bool sigint_ends_normally() const { return m_sigint_ends_normally; }
   /// Starts closing the session without waiting (for interrupt handlers, which cannot co_await);
   /// pending requests then fail.
   void close_session_soon();
@@ -80,7 +88,11 @@ class Context {
   /// The options for stream::Session::open, without the password (pure; unit-tested).
   static stream::SessionOptions session_options(const Settings& settings);
 
-  /// Used by the run loop.
+  /// Streaming commands (listen, send --lines) run without the default deadline: unless the user
+  /// gave --timeout (or a config timeout), this drops it. Returns whether a deadline remains.
+  bool drop_default_deadline();
+
+  /// Used by the run loop (nullopt = no deadline: the armed timer then does nothing).
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
     m_deadline = deadline;
   }
@@ -103,6 +115,7 @@ class Context {
   std::function<void(std::chrono::steady_clock::duration)> m_extend;
   std::function<void()> m_interrupt;
   bool m_interrupted = false;
+  bool m_sigint_ends_normally = false;
 };
 
 /// A command bound to its parsed arguments.

@@ -286,6 +286,7 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
       o.timeout ? *o.timeout
                 : (account && account->timeout ? *account->timeout : k_default_timeout_s);
   s.timeout = seconds_to_ms(timeout);
+  s.timeout_given = o.timeout.has_value() || (account && account->timeout.has_value());
 
   if (s.anonymous && s.jid && s.jid->has_local())
     return usage(fmt::format("--anonymous logs in to a domain: give -j {}, not a user's JID",

@@ -56,6 +56,9 @@ struct Settings {
   bool anonymous = false;
   int retries = 0;
   std::chrono::milliseconds timeout{30000};  ///< 0 = none
+  /// --timeout or a config 'timeout' was given: streaming commands (listen, send --lines) have no
+  /// deadline unless one was asked for (CLI.md: "0 = none for listening commands").
+  bool timeout_given = false;
   bool json = false, quiet = false;
   int verbose = 0;
   std::optional<std::string> trace;  ///< a path, or "-" for stderr

@@ -14,6 +14,8 @@ _xmpp_global_options="-h --help --version
 
 # One line per command: its name, then "+SUB" for each subcommand, then its options.
 _xmpp_command_table=(
+  "send -m= --message= --lines --type= --subject= --thread= --id= --url= --attach= --muc --nick= --room-password= --receipt --raw --dry-run"
+  "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
   "ping --count= --interval="
   "version"
   "time"
@@ -61,7 +63,9 @@ _xmpp_complete_value() {
   case $option in
     --tls)
       mapfile -t COMPREPLY < <(compgen -W "auto starttls direct" -- "$cur") ;;
-    --ca-file | --password-file | --config)
+    --type)
+      mapfile -t COMPREPLY < <(compgen -W "chat normal headline groupchat" -- "$cur") ;;
+    --ca-file | --password-file | --config | --attach)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     --trace)

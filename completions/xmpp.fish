@@ -8,6 +8,8 @@
 # The commands, with a description each.
 function __xmpp_commands
     printf '%s\t%s\n' \
+        send 'send messages to people or rooms, confirmed by the server' \
+        listen 'print messages (and presence) as they arrive' \
         ping 'measure round-trip times (XEP-0199)' \
         version 'ask an entity which software it runs (XEP-0092)' \
         time 'ask an entity for its clock and time zone (XEP-0202)' \
@@ -96,6 +98,33 @@ complete -c xmpp -s q -l quiet -d 'print less on stderr'
 complete -c xmpp -s v -l verbose -d 'print more on stderr'
 complete -c xmpp -l trace -r -F -a - -d 'write the XML exchanged to a file (- for stderr)'
 complete -c xmpp -l config -r -F -d 'read this config file'
+
+# send
+complete -c xmpp -n '__xmpp_using_command send' -s m -l message -x -d 'the message body'
+complete -c xmpp -n '__xmpp_using_command send' -l lines -d 'send each stdin line as its own message'
+complete -c xmpp -n '__xmpp_using_command send' -l type -x -a 'chat normal headline groupchat' -d 'message type'
+complete -c xmpp -n '__xmpp_using_command send' -l subject -x -d 'message subject'
+complete -c xmpp -n '__xmpp_using_command send' -l thread -x -d 'conversation thread id'
+complete -c xmpp -n '__xmpp_using_command send' -l id -x -d 'message id'
+complete -c xmpp -n '__xmpp_using_command send' -l url -x -d 'add an out-of-band link'
+complete -c xmpp -n '__xmpp_using_command send' -l attach -r -F -d 'upload a file and send its URL'
+complete -c xmpp -n '__xmpp_using_command send' -l muc -d 'recipients are rooms'
+complete -c xmpp -n '__xmpp_using_command send' -l nick -x -d 'nick in the rooms'
+complete -c xmpp -n '__xmpp_using_command send' -l room-password -x -d 'password of the rooms'
+complete -c xmpp -n '__xmpp_using_command send' -l receipt -d 'wait for delivery receipts'
+complete -c xmpp -n '__xmpp_using_command send' -l raw -d 'stdin is stanza XML sent as is'
+complete -c xmpp -n '__xmpp_using_command send' -l dry-run -d 'print the stanzas; connect to nothing'
+
+# listen
+complete -c xmpp -n '__xmpp_using_command listen' -l from -x -d 'only from this JID'
+complete -c xmpp -n '__xmpp_using_command listen' -l type -x -a 'chat normal headline groupchat error' -d 'only messages of this type'
+complete -c xmpp -n '__xmpp_using_command listen' -l muc -x -d 'join this room'
+complete -c xmpp -n '__xmpp_using_command listen' -l nick -x -d 'nick in the rooms'
+complete -c xmpp -n '__xmpp_using_command listen' -l room-password -x -d 'password of the rooms'
+complete -c xmpp -n '__xmpp_using_command listen' -l count -x -d 'exit after N messages'
+complete -c xmpp -n '__xmpp_using_command listen' -l presence -d 'print presence too'
+complete -c xmpp -n '__xmpp_using_command listen' -l carbons -d 'also print carbon copies (XEP-0280)'
+complete -c xmpp -n '__xmpp_using_command listen' -l no-receipts -d 'do not answer delivery receipt requests'
 
 # ping
 complete -c xmpp -n '__xmpp_using_command ping' -l count -x -d 'number of pings'

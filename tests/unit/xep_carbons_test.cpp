@@ -4,11 +4,11 @@
 #include <doctest/doctest.h>
 
 #include "xep/carbons/carbons.hpp"
-#include "xep_fixture.hpp"
+#include "xep_examples.hpp"
 
 using namespace xmpp;
 using test::canonical;
-using test::fixture;
+using test::example;
 using test::jid;
 
 namespace {
@@ -28,41 +28,41 @@ const Jid& romeo_home() {
 }  // namespace
 
 TEST_CASE("XEP-0280 examples 3 and 6: enable and disable") {
-  const auto enable = fixture("xep0280-ex3-enable.xml");
+  const auto enable = example("xep0280-ex3-enable.xml");
   CHECK(canonical(as_example(carbons::make_enable(), enable)) == canonical(enable));
-  const auto disable = fixture("xep0280-ex6-disable.xml");
+  const auto disable = example("xep0280-ex6-disable.xml");
   CHECK(canonical(as_example(carbons::make_disable(), disable)) == canonical(disable));
   CHECK_FALSE(carbons::make_enable().attr("to"));  // to our own server (§4)
 }
 
 TEST_CASE("XEP-0280 example 10: a received copy unwraps to example 9") {
-  const auto copy = fixture("xep0280-ex10-received.xml");
+  const auto copy = example("xep0280-ex10-received.xml");
   CHECK(carbons::is_carbon(copy));
   auto carbon = carbons::unwrap(copy, romeo_home());
   REQUIRE(carbon);
   CHECK(carbon->direction == carbons::Direction::received);
-  CHECK(canonical(carbon->message) == canonical(fixture("xep0280-ex9-directed.xml")));
+  CHECK(canonical(carbon->message) == canonical(example("xep0280-ex9-directed.xml")));
   CHECK(carbons::to_string(carbon->direction) == "received");
 }
 
 TEST_CASE("XEP-0280 example 13: a sent copy unwraps to example 12") {
-  const auto copy = fixture("xep0280-ex13-sent.xml");
+  const auto copy = example("xep0280-ex13-sent.xml");
   auto carbon = carbons::unwrap(copy, jid("romeo@montague.example/garden"));
   REQUIRE(carbon);
   CHECK(carbon->direction == carbons::Direction::sent);
-  CHECK(canonical(carbon->message) == canonical(fixture("xep0280-ex12-outbound.xml")));
+  CHECK(canonical(carbon->message) == canonical(example("xep0280-ex12-outbound.xml")));
   CHECK(carbons::to_string(carbon->direction) == "sent");
 }
 
 TEST_CASE("XEP-0280 example 11: a copy from anyone but our bare JID is refused (§11)") {
-  const auto forged = fixture("xep0280-ex11-impersonation.xml");
+  const auto forged = example("xep0280-ex11-impersonation.xml");
   CHECK(carbons::is_carbon(forged));  // a copy all the same: never shown as a plain message
   auto carbon = carbons::unwrap(forged, romeo_home());
   REQUIRE_FALSE(carbon);
   CHECK(carbon.error().code == "forged_carbon");
   CHECK(carbon.error().kind == ErrorKind::protocol);
 
-  auto copy = fixture("xep0280-ex10-received.xml");
+  auto copy = example("xep0280-ex10-received.xml");
   // Another resource of our own account is not the account (the 'from' MUST be the bare JID).
   copy.set_attr("from", "romeo@montague.example/garden");
   CHECK(carbons::unwrap(copy, romeo_home()).error().code == "forged_carbon");
@@ -82,7 +82,7 @@ TEST_CASE("XEP-0280 example 11: a copy from anyone but our bare JID is refused (
 
 TEST_CASE("malformed copies are refused; an ordinary message is no carbon") {
   const Jid& own = romeo_home();
-  const auto directed = fixture("xep0280-ex9-directed.xml");
+  const auto directed = example("xep0280-ex9-directed.xml");
   CHECK_FALSE(carbons::is_carbon(directed));
   CHECK(carbons::unwrap(directed, own).error().code == "bad_carbon");
   const auto bad = [&](std::string_view text) {

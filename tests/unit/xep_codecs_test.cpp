@@ -10,51 +10,17 @@
 #include "xep/ping/ping.hpp"
 #include "xep/time/time.hpp"
 #include "xep/version/version.hpp"
+#include "xep_examples.hpp"
 #include "xep_fake_session.hpp"
 
 using namespace xmpp;
+using xmpp::test::canonical;
+using xmpp::test::example;
+using xmpp::test::jid;
+using xmpp::test::with_from;
 using namespace std::chrono;
 
 namespace {
-
-xml::Element fixture(const std::string& name) {
-  std::ifstream in(std::string(XMPP_FIXTURES) + "/" + name);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return test::parse_stanza(text.str());
-}
-
-/// The element without formatting whitespace and with attributes in a fixed order, so that a
-/// pretty-printed example and a built stanza compare by content.
-xml::Element canonical(const xml::Element& e) {
-  xml::Element out(e.name(), e.ns());
-  auto attrs = e.attributes();
-  std::sort(attrs.begin(), attrs.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
-  });
-  for (const auto& a : attrs)
-    out.set_attr_ns(a.ns, a.name, a.value);
-  for (const auto& n : e.nodes()) {
-    if (!n.is_text())
-      out.add_child(canonical(n.element()));
-    else if (n.text().find_first_not_of(" \t\r\n") != std::string::npos)
-      out.add_text(n.text());
-  }
-  return out;
-}
-
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
-
-/// Our builders leave 'from' to the server (RFC 6120 §8.1.2.1); the examples show it.
-xml::Element with_from(xml::Element e, const xml::Element& example) {
-  if (auto from = example.attr("from")) e.set_attr("from", *from);
-  return e;
-}
 
 struct PingCase {
   const char* ping;
@@ -77,8 +43,8 @@ const PingCase k_ping_cases[] = {
 TEST_CASE("XEP-0199 examples: every ping is rebuilt by make_request, every pong by make_result") {
   for (const auto& c : k_ping_cases) {
     CAPTURE(c.ping);
-    const auto ping_example = fixture(c.ping);
-    const auto pong_example = fixture(c.pong);
+    const auto ping_example = example(c.ping);
+    const auto pong_example = example(c.pong);
     CHECK(ping::is_request(ping_example));
     CHECK_FALSE(ping::is_request(pong_example));
     const auto built = ping::make_request(jid(*ping_example.attr("to")), *ping_example.attr("id"));
@@ -91,7 +57,7 @@ TEST_CASE("XEP-0199 examples: every ping is rebuilt by make_request, every pong 
 TEST_CASE("XEP-0199 examples: 'Ping Not Supported' is a service-unavailable error, not a ping") {
   for (const auto& c : k_ping_cases) {
     CAPTURE(c.error);
-    const auto example = fixture(c.error);
+    const auto example = test::example(c.error);
     CHECK_FALSE(ping::is_request(example));
     const auto e = stanza::to_error(example, "ping");
     CHECK(e.kind == ErrorKind::remote);
@@ -117,15 +83,15 @@ TEST_CASE("XEP-0199 is_request needs a get with exactly one <ping/>") {
 }
 
 TEST_CASE("XEP-0092 example 1 is rebuilt by make_request") {
-  const auto example = fixture("xep0092-ex1-query.xml");
+  const auto example = test::example("xep0092-ex1-query.xml");
   CHECK(version::is_request(example));
   const auto built = version::make_request(jid(*example.attr("to")), *example.attr("id"));
   CHECK(canonical(with_from(built, example)) == canonical(example));
 }
 
 TEST_CASE("XEP-0092 example 2 parses, and make_result answering example 1 rebuilds it") {
-  const auto query = fixture("xep0092-ex1-query.xml");
-  const auto example = fixture("xep0092-ex2-result.xml");
+  const auto query = example("xep0092-ex1-query.xml");
+  const auto example = test::example("xep0092-ex2-result.xml");
   const auto info = version::parse_result(example);
   REQUIRE(info.has_value());
   CHECK(info->name == "Exodus");
@@ -161,15 +127,15 @@ TEST_CASE("XEP-0092 parse_result: absent elements are nullopt; no <query/> is a 
 }
 
 TEST_CASE("XEP-0202 example 1 is rebuilt by make_request") {
-  const auto example = fixture("xep0202-ex1-query.xml");
+  const auto example = test::example("xep0202-ex1-query.xml");
   CHECK(time::is_request(example));
   const auto built = time::make_request(jid(*example.attr("to")), *example.attr("id"));
   CHECK(canonical(with_from(built, example)) == canonical(example));
 }
 
 TEST_CASE("XEP-0202 example 2 parses, and make_result answering example 1 rebuilds it") {
-  const auto query = fixture("xep0202-ex1-query.xml");
-  const auto example = fixture("xep0202-ex2-result.xml");
+  const auto query = example("xep0202-ex1-query.xml");
+  const auto example = test::example("xep0202-ex2-result.xml");
   const auto t = time::parse_result(example);
   REQUIRE(t.has_value());
   CHECK(t->tzo == minutes(-360));

@@ -3,10 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "xep/delay/delay.hpp"
-#include "xep_fixture.hpp"
+#include "xep_examples.hpp"
 
 using namespace xmpp;
-using test::fixture;
+using test::example;
 using namespace std::chrono;
 
 namespace {
@@ -20,7 +20,7 @@ time::Timestamp utc(std::string_view text) {
 }  // namespace
 
 TEST_CASE("XEP-0203 example 1: a message stored offline, with a reason") {
-  const auto d = delay::parse_delay(fixture("xep0203-ex1-offline.xml"));
+  const auto d = delay::parse_delay(example("xep0203-ex1-offline.xml"));
   REQUIRE(d);
   CHECK(d->stamp == utc("2002-09-10T23:08:25Z"));
   CHECK(d->from == "capulet.com");
@@ -28,7 +28,7 @@ TEST_CASE("XEP-0203 example 1: a message stored offline, with a reason") {
 }
 
 TEST_CASE("XEP-0203 example 2: the last presence") {
-  const auto d = delay::parse_delay(fixture("xep0203-ex2-presence.xml"));
+  const auto d = delay::parse_delay(example("xep0203-ex2-presence.xml"));
   REQUIRE(d);
   CHECK(time::format_utc(d->stamp) == "2002-09-10T23:41:07Z");
   CHECK(d->from == "juliet@capulet.com/balcony");
@@ -36,7 +36,7 @@ TEST_CASE("XEP-0203 example 2: the last presence") {
 }
 
 TEST_CASE("XEP-0203 example 3: room history, delayed by the room") {
-  const auto d = delay::parse_delay(fixture("xep0203-ex3-muc-history.xml"));
+  const auto d = delay::parse_delay(example("xep0203-ex3-muc-history.xml"));
   REQUIRE(d);
   CHECK(time::format_utc(d->stamp) == "2002-09-10T23:05:37Z");
   CHECK(d->from == "coven@macbeth.shakespeare.lit");

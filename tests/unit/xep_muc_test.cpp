@@ -11,10 +11,12 @@
 #include "stanza/presence.hpp"
 #include "xep/muc/muc.hpp"
 #include "xep/muc/muc_ops.hpp"
+#include "xep_examples.hpp"
 #include "xep_fake_session.hpp"
 #include "xep_muc_fake.hpp"
 
 using namespace xmpp;
+using xmpp::test::canonical;
 using namespace std::chrono;
 
 namespace {
@@ -29,24 +31,6 @@ xml::Element stanza_of(std::string_view text) {
   return test::parse_stanza(text);
 }
 
-/// Without formatting whitespace and with attributes in a fixed order, so a pretty-printed
-/// example and a built stanza compare by content.
-xml::Element canonical(const xml::Element& e) {
-  xml::Element out(e.name(), e.ns());
-  auto attrs = e.attributes();
-  std::sort(attrs.begin(), attrs.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
-  });
-  for (const auto& a : attrs)
-    out.set_attr_ns(a.ns, a.name, a.value);
-  for (const auto& n : e.nodes()) {
-    if (!n.is_text())
-      out.add_child(canonical(n.element()));
-    else if (n.text().find_first_not_of(" \t\r\n") != std::string::npos)
-      out.add_text(n.text());
-  }
-  return out;
-}
 
 /// A spec example as we would build it: the server adds 'from' (RFC 6120 §8.1.2.1) and ids are
 /// ours to choose, so both are dropped from the example.

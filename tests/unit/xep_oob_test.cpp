@@ -3,20 +3,20 @@
 
 #include "stanza/message.hpp"
 #include "xep/oob/oob.hpp"
-#include "xep_fixture.hpp"
+#include "xep_examples.hpp"
 
 using namespace xmpp;
 using test::canonical;
-using test::fixture;
+using test::example;
 
 TEST_CASE("XEP-0066 example 5: the URL a message communicates") {
-  const auto message = fixture("xep0066-ex5-x-oob.xml");
+  const auto message = example("xep0066-ex5-x-oob.xml");
   CHECK(oob::oob_url(message) == "http://www.jabber.org/images/psa-license.jpg");
   CHECK_FALSE(oob::oob_desc(message));
 }
 
 TEST_CASE("make_oob builds example 5's <x/>") {
-  const auto message = fixture("xep0066-ex5-x-oob.xml");
+  const auto message = example("xep0066-ex5-x-oob.xml");
   const auto* example = message.child("x", oob::k_ns);
   REQUIRE(example != nullptr);
   CHECK(canonical(oob::make_oob("http://www.jabber.org/images/psa-license.jpg")) ==

@@ -4,11 +4,11 @@
 
 #include "stanza/message.hpp"
 #include "xep/receipts/receipts.hpp"
-#include "xep_fixture.hpp"
+#include "xep_examples.hpp"
 
 using namespace xmpp;
 using test::canonical;
-using test::fixture;
+using test::example;
 
 namespace {
 
@@ -22,20 +22,20 @@ xml::Element content_message(std::string type = {}) {
 }  // namespace
 
 TEST_CASE("XEP-0184 example 3: a content message requesting a receipt") {
-  const auto request = fixture("xep0184-ex3-request.xml");
+  const auto request = example("xep0184-ex3-request.xml");
   CHECK(receipts::has_request(request));
   CHECK_FALSE(receipts::received_id(request));
 }
 
 TEST_CASE("XEP-0184 example 4: the ack names the content message's id") {
-  const auto ack = fixture("xep0184-ex4-receipt.xml");
+  const auto ack = example("xep0184-ex4-receipt.xml");
   CHECK(receipts::received_id(ack) == "richard2-4.1.247");
   CHECK_FALSE(receipts::has_request(ack));
 }
 
 TEST_CASE("make_receipt answers example 3 with example 4 (apart from the new id and the from)") {
-  const auto request = fixture("xep0184-ex3-request.xml");
-  const auto example = fixture("xep0184-ex4-receipt.xml");
+  const auto request = example("xep0184-ex3-request.xml");
+  const auto example = test::example("xep0184-ex4-receipt.xml");
   auto receipt = receipts::make_receipt(request);
   REQUIRE(receipt);
   const auto id = receipt->attr("id");

@@ -3,21 +3,21 @@
 #include <doctest/doctest.h>
 
 #include "xep/sid/sid.hpp"
-#include "xep_fixture.hpp"
+#include "xep_examples.hpp"
 
 using namespace xmpp;
 using test::canonical;
-using test::fixture;
+using test::example;
 using test::jid;
 
 TEST_CASE("XEP-0359 example 2: the origin-id") {
-  const auto message = fixture("xep0359-ex2-origin-id.xml");
+  const auto message = example("xep0359-ex2-origin-id.xml");
   CHECK(sid::origin_id(message) == "de305d54-75b4-431b-adb2-eb6b9e546013");
   CHECK_FALSE(sid::stanza_id(message, jid("room@muc.example.com")));
 }
 
 TEST_CASE("XEP-0359 example 3: the stanza-id of the room, the origin-id kept") {
-  const auto message = fixture("xep0359-ex3-stanza-id.xml");
+  const auto message = example("xep0359-ex3-stanza-id.xml");
   CHECK(sid::origin_id(message) == "de305d54-75b4-431b-adb2-eb6b9e546013");
   CHECK(sid::stanza_id(message, jid("room@muc.example.com")) ==
         "5f3dbc5e-e1d3-4077-a492-693f3769c7ad");
@@ -28,7 +28,7 @@ TEST_CASE("XEP-0359 example 3: the stanza-id of the room, the origin-id kept") {
 }
 
 TEST_CASE("make_origin_id builds what example 2 carries") {
-  const auto message = fixture("xep0359-ex2-origin-id.xml");
+  const auto message = example("xep0359-ex2-origin-id.xml");
   const auto* example = message.child("origin-id", sid::k_ns);
   REQUIRE(example != nullptr);
   CHECK(canonical(sid::make_origin_id("de305d54-75b4-431b-adb2-eb6b9e546013")) ==

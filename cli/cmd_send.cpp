@@ -334,9 +334,8 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
     co_return Outcome::success(std::move(report));
   }
 
-  if (args.lines && !ctx.drop_default_deadline()) {
-    // An explicit --timeout stays the overall deadline.
-  }
+  // --lines streams like a listening command: no default deadline (an explicit --timeout stays).
+  if (args.lines) (void)ctx.drop_default_deadline();
   auto opened = co_await ctx.session();
   if (!opened) co_return Outcome::failure(opened.error());
   stream::Session* session = *opened;

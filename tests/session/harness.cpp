@@ -411,4 +411,19 @@ std::string ScramServer::final(const std::string& client_final) {
   return "v=" + base64_encode(hmac_sha1(hmac_sha1(salted_password, "Server Key"), auth_message));
 }
 
+awaitable<void> reauthenticate(Peer& peer) {
+  co_await peer.open(
+      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+  co_await peer.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  peer.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  peer.restart();
+  co_await peer.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                     "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+  co_await peer.expect("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
+  peer.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  peer.restart();
+  co_await peer.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+                     "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
+}
+
 }  // namespace xmpp::test

@@ -127,6 +127,10 @@ class Peer {
   std::vector<std::string> m_transcript;
 };
 
+/// A second connection's server side (a reconnect): STARTTLS, SASL PLAIN, then the
+/// post-authentication features offering bind and XEP-0198, where the client resumes or binds.
+awaitable<void> reauthenticate(Peer& peer);
+
 /// One test: an io_context, a pipe, a peer, default options (alice@example.test, password
 /// "secret", short step timeout).
 struct Scenario {

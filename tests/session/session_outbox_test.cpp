@@ -215,19 +215,7 @@ TEST_CASE("outbox: a refused resumption gives a fresh session; only unconfirmed 
         // Acks as asked, then the connection dies after the third message arrived.
         co_await serve(t.peer, first, 3);
         // The new connection: authentication, a refused <resume/>, a fresh bind.
-        co_await peer2.open(
-            "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
-        co_await peer2.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        peer2.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        peer2.restart();
-        co_await peer2.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
-                            "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
-        co_await peer2.expect(
-            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
-        peer2.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
-        peer2.restart();
-        co_await peer2.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
-                            "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
+        co_await reauthenticate(peer2);
         co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='*'/>");
         peer2.send("<failed xmlns='urn:xmpp:sm:3'><item-not-found "
                    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
@@ -289,19 +277,7 @@ TEST_CASE("outbox: with resumption the server's <resumed h=/> decides what is se
           }
         }
         t.peer.close();
-        co_await peer2.open(
-            "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
-        co_await peer2.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        peer2.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        peer2.restart();
-        co_await peer2.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
-                            "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
-        co_await peer2.expect(
-            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
-        peer2.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
-        peer2.restart();
-        co_await peer2.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
-                            "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
+        co_await reauthenticate(peer2);
         co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='0'/>");
         // The server had handled two of the four.
         peer2.send("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='2'/>");

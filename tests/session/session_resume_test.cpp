@@ -13,22 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The second connection's server side up to the post-authentication features.
-awaitable<void> reauthenticate(Peer& peer) {
-  co_await peer.open(
-      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
-  co_await peer.expect("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  peer.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  peer.restart();
-  co_await peer.open("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
-                     "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
-  co_await peer.expect("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>*</auth>");
-  peer.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
-  peer.restart();
-  co_await peer.open("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
-                     "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
-}
-
 xml::Element chat(const std::string& body) {
   return stanza::make_message("bob@example.test", stanza::MessageType::chat, body);
 }

@@ -19,6 +19,7 @@
 #include "stdin_lines.hpp"
 #include "stream/router.hpp"
 #include "stream/signal.hpp"
+#include "xep/muc/muc.hpp"
 #include "xep/muc/muc_ops.hpp"
 #include "xep/oob/oob.hpp"
 #include "xep/receipts/receipts.hpp"
@@ -313,10 +314,16 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
       IdSource ids(args.id, recipients.size() > 1 || args.lines);
       const std::string shown_body =
           args.attach ? "https://upload.invalid/(the URL of " + *args.attach + ")" : body;
+      // The same join and leave presences muc::join and muc::leave send.
+      std::vector<Jid> occupants;
       if (args.muc)
-        for (const auto& r : recipients)
-          show(stanza::make_presence(stanza::PresenceType::available,
-                                     r + "/" + join_options.nick));
+        for (const auto& r : recipients) {
+          auto occupant = Jid::parse(r)->try_with_resource(join_options.nick);
+          if (!occupant) co_return Outcome::failure(occupant.error());
+          show(muc::make_join_presence(*occupant, join_options.password,
+                                       join_options.history_stanzas));
+          occupants.push_back(std::move(*occupant));
+        }
       if (args.lines) {
         LineReader reader(ctx.executor(), STDIN_FILENO);
         for (;;) {
@@ -329,6 +336,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
       } else {
         for (const auto& r : recipients) show(compose(args, r, type, shown_body, ids.next()));
       }
+      for (const auto& occupant : occupants) show(muc::make_leave_presence(occupant));
     }
     report->dry_run = std::move(stanzas);
     co_return Outcome::success(std::move(report));

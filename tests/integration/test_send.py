@@ -163,3 +163,14 @@ def test_send_verbose_says_how_many_were_acknowledged(run_xmpp, server):
     run = run_xmpp("send", server.jid("bob"), server.jid("carol"), "-m", "x", "-v")
     assert run.code == 0, str(run)
     assert re.search(r"2 of 2 messages acknowledged", run.stderr), str(run)
+
+
+def test_send_dry_run_muc_shows_the_real_join_and_leave(run_xmpp, server):
+    room = f"ops@conference.{server.domain}"
+    run = run_xmpp("send", "--muc", "--nick", "ci", room, "-m", "x", "--dry-run", port=1)
+    assert run.code == 0, str(run)
+    join, message, leave = run.stdout.splitlines()
+    assert f"to='{room}/ci'" in join and "<x xmlns='http://jabber.org/protocol/muc'>" in join
+    assert "maxstanzas='0'" in join, str(run)  # no history for a sender
+    assert "type='groupchat'" in message, str(run)
+    assert f"to='{room}/ci'" in leave and "type='unavailable'" in leave, str(run)

@@ -1,5 +1,6 @@
-// The `xmpp` binary: initialise the XML library, run the command line, map any escaped exception
-// to exit 70 (STYLE.md "Errors and output": exceptions are bugs, caught once here).
+// The `xmpp` binary: run the command line, map any escaped exception to exit 70 (STYLE.md "Errors
+// and output": exceptions are bugs, caught once here). The XML library is initialised by the
+// first parser (xml/init.hpp), so --help, --version and usage errors never pay for it.
 #include <exception>
 #include <iostream>
 #include <string>
@@ -8,13 +9,11 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "stream/session.hpp"
-#include "xml/init.hpp"
 
 int main(int argc, char** argv) {
   using namespace xmpp;
   const std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    xml::initialize();
     cli::Io io{std::cout, std::cerr, cli::tty_prompt, [](stream::SessionOptions options) {
                  return stream::Session::open(std::move(options));
                }};

@@ -5,9 +5,11 @@
 
 namespace xmpp::xml {
 
-/// Idempotent and thread-safe: sets XERCES_DISABLE_DTD=1 (setenv, so call it from main() before
-/// any other thread exists) and initialises Xerces-C once for the life of the process. Every
-/// StreamParser and XercesParser constructor calls it too.
+/// Idempotent and thread-safe: sets XERCES_DISABLE_DTD=1 and initialises Xerces-C once for the
+/// life of the process. Every StreamParser and XercesParser constructor calls it, so a program
+/// need not (and `xmpp` does not: commands that parse nothing skip the cost). setenv is not
+/// thread-safe: the first parser must be made while the process has one thread, as `xmpp`'s
+/// single io_context thread guarantees.
 void initialize();
 
 }  // namespace xmpp::xml

@@ -13,6 +13,8 @@
 #define XMPP_COMMANDS(X)                                                                           \
   X(send, "send", "send messages to people or rooms, confirmed by the server")                     \
   X(listen, "listen", "print messages (and presence) as they arrive")                              \
+  X(disco, "disco", "service discovery: info, items, or the whole tree (XEP-0030)")                \
+  X(probe, "probe", "one-shot server report: DNS, TLS, features, services")                        \
   X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
   X(version, "version", "software name and version of an entity (XEP-0092)")                       \
   X(time, "time", "an entity's clock and its offset from ours (XEP-0202)")

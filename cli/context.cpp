@@ -69,6 +69,18 @@ stream::SessionOptions Context::session_options(const Settings& s) {
   return o;
 }
 
+Context::Credentials Context::credentials() const {
+  if (!m_settings.jid) return Credentials::none;
+  if (m_settings.anonymous || m_settings.password.kind != PasswordSource::Kind::prompt)
+    return Credentials::ready;
+  return Credentials::prompt;
+}
+
+Result<stream::TraceSink> Context::trace_sink() {
+  if (!m_trace) m_trace = m_settings.trace ? open_trace(*m_settings.trace) : stream::TraceSink();
+  return *m_trace;
+}
+
 awaitable<Result<stream::Session*>> Context::session() {
   if (m_session) co_return m_session.get();
   if (m_session_error) co_return fail(*m_session_error);
@@ -81,11 +93,9 @@ awaitable<Result<stream::Session*>> Context::session() {
         make_error(ErrorKind::config, "no_account", "",
                    "no account: give -j JID, set XMPP_JID or write a config file (see man xmpp)"));
   auto options = session_options(m_settings);
-  if (m_settings.trace) {
-    auto sink = open_trace(*m_settings.trace);
-    if (!sink) co_return remember(sink.error());
-    options.trace = std::move(*sink);
-  }
+  auto sink = trace_sink();
+  if (!sink) co_return remember(sink.error());
+  options.trace = std::move(*sink);
   if (!m_settings.anonymous) {
     const auto started = steady_clock::now();
     auto password = obtain_password(m_settings.password, m_settings.jid->bare_str(), m_io.prompter);
@@ -95,10 +105,13 @@ awaitable<Result<stream::Session*>> Context::session() {
     if (!password) co_return remember(password.error());
     options.password = password->str();
   }
+  const auto opening = steady_clock::now();
   auto opened = co_await m_io.open_session(std::move(options));
+  const auto open_time = steady_clock::now() - opening;
   cleanse(options.password);  // a moved-from short string keeps its bytes
   if (!opened) co_return remember(opened.error());
   m_session = std::move(*opened);
+  m_open_time = open_time;
   print_session_facts();
   co_return m_session.get();
 }
@@ -192,9 +205,11 @@ class RunLoop {
  private:
   awaitable<void> command(Runner runner) {
     Outcome outcome;
+    bool threw = false;
     try {
       outcome = co_await runner(m_ctx);
     } catch (const std::exception& e) {
+      threw = true;
       outcome = Outcome::failure(make_error(ErrorKind::software, "internal", "",
                                             std::string("internal error (a bug): ") + e.what()));
     }
@@ -215,9 +230,11 @@ class RunLoop {
     }
     m_deadline.cancel();
     if (outcome.report) print_report(*outcome.report, m_ctx.json(), m_io.out);
-    m_code = m_interrupt_code ? *m_interrupt_code
-             : outcome.error  ? exit_code(outcome.error->kind)
-                              : k_exit_ok;
+    if (threw) outcome.exit_code = m_ctx.abort_code(*outcome.error, exit_code(outcome.error->kind));
+    m_code = m_interrupt_code    ? *m_interrupt_code
+             : outcome.exit_code ? *outcome.exit_code
+             : outcome.error     ? exit_code(outcome.error->kind)
+                                 : k_exit_ok;
     if (outcome.error) print_error(*outcome.error, m_ctx.json(), m_io.err, m_code);
     if (m_ctx.has_session()) {
       arm_grace();
@@ -270,6 +287,7 @@ class RunLoop {
   void stop(Error error, int code) {
     if (m_stopping || m_command_done) return;
     m_stopping = true;
+    code = m_ctx.abort_code(error, code);
     m_code = code;
     m_deadline.cancel();
     print_error(error, m_ctx.json(), m_io.err, code);

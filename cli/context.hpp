@@ -57,12 +57,30 @@ class Context {
   /// Time left before the overall deadline (a day when there is none).
   std::chrono::milliseconds remaining() const;
 
+  /// How session() would log in, decided from the settings alone: nothing is read, run or asked.
+  enum class Credentials {
+    none,    ///< no JID (-j, XMPP_JID, a config account): session() fails with "no_account"
+    ready,   ///< a JID with --anonymous or a password source other than the prompt
+    prompt,  ///< a JID whose password only a prompt on the terminal can give
+  };
+  Credentials credentials() const;
+
+  /// The --trace sink, opened (created or truncated) on first use and shared by everything the
+  /// command connects afterwards (the probe's streams, then the session); an empty sink without
+  /// --trace. A failure (kind cant_create) is returned each time.
+  Result<stream::TraceSink> trace_sink();
+
   /// The logged-in session, opened on first use: credentials, trace, Session::open, -v facts.
   /// A failure is remembered and returned again. Time spent reading the password (a prompt, a
   /// password command) does not count against the deadline.
   awaitable<Result<stream::Session*>> session();
   /// True once a session is open.
   bool has_session() const { return m_session != nullptr; }
+  /// How long the last successful Session::open took (resolve, connect, TLS, authenticate,
+  /// bind), without the time spent reading the password; nullopt before one.
+  std::optional<std::chrono::steady_clock::duration> session_open_time() const {
+    return m_open_time;
+  }
   /// After the connection was lost and could not be resumed: drops the dead session (nothing is
   /// sent on it) and opens a fresh one as session() does (credentials are obtained again).
   awaitable<Result<stream::Session*>> reopen_session();
@@ -81,6 +99,14 @@ class Context {
   /// of 130. SIGTERM still exits 143; a signal that finds no handler still exits 130.
   void set_sigint_ends_normally(bool value) { m_sigint_ends_normally = value; }
   bool sigint_ends_normally() const { return m_sigint_ends_normally; }
+  /// Plugin mode (`xmpp probe --nagios`): when the run ends on an error the command did not
+  /// return itself (the deadline, a signal that found no on_interrupt handler, an exception from
+  /// the command), `handler` is called with that error (still printed on stderr), may print on
+  /// out(), and returns the exit code to use instead of the table's. Pass nullptr to unregister.
+  void on_abort(std::function<int(const Error& error)> handler) { m_abort = std::move(handler); }
+  /// The exit code for an error that ends the run from outside the command (see on_abort).
+  int abort_code(const Error& error, int code) const { return m_abort ? m_abort(error) : code; }
+
   /// Starts closing the session without waiting (for interrupt handlers, which cannot co_await);
   /// pending requests then fail.
   void close_session_soon();
@@ -114,6 +140,9 @@ class Context {
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   std::function<void(std::chrono::steady_clock::duration)> m_extend;
   std::function<void()> m_interrupt;
+  std::function<int(const Error&)> m_abort;
+  std::optional<std::chrono::steady_clock::duration> m_open_time;
+  std::optional<Result<stream::TraceSink>> m_trace;
   bool m_interrupted = false;
   bool m_sigint_ends_normally = false;
 };

@@ -35,12 +35,19 @@ class Report {
 struct Outcome {
   std::unique_ptr<Report> report;
   std::optional<Error> error;
+  /// Replaces the exit code the run loop would derive from `error` (0 without one): for plugin
+  /// output whose codes are not CLI.md's (`xmpp probe --nagios`: 0-3). A signal still decides.
+  std::optional<int> exit_code;
 
   static Outcome success(std::unique_ptr<Report> report) {
-    return Outcome{std::move(report), std::nullopt};
+    return Outcome{std::move(report), std::nullopt, std::nullopt};
   }
   static Outcome failure(Error error, std::unique_ptr<Report> partial = nullptr) {
-    return Outcome{std::move(partial), std::move(error)};
+    return Outcome{std::move(partial), std::move(error), std::nullopt};
+  }
+  /// A report that exits with `code` (plugin output; see exit_code).
+  static Outcome with_exit_code(std::unique_ptr<Report> report, int code) {
+    return Outcome{std::move(report), std::nullopt, code};
   }
 };
 

@@ -16,6 +16,8 @@ _xmpp_global_options="-h --help --version
 _xmpp_command_table=(
   "send -m= --message= --lines --type= --subject= --thread= --id= --url= --attach= --muc --nick= --room-password= --receipt --raw --dry-run"
   "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
+  "disco --node= --depth= --concurrency="
+  "probe --nagios --warn-days= --crit-days="
   "ping --count= --interval="
   "version"
   "time"

@@ -10,6 +10,8 @@ function __xmpp_commands
     printf '%s\t%s\n' \
         send 'send messages to people or rooms, confirmed by the server' \
         listen 'print messages (and presence) as they arrive' \
+        disco 'service discovery: info, items or the whole tree (XEP-0030)' \
+        probe 'one-shot server report: DNS, TLS, features, services' \
         ping 'measure round-trip times (XEP-0199)' \
         version 'ask an entity which software it runs (XEP-0092)' \
         time 'ask an entity for its clock and time zone (XEP-0202)' \
@@ -125,6 +127,19 @@ complete -c xmpp -n '__xmpp_using_command listen' -l count -x -d 'exit after N m
 complete -c xmpp -n '__xmpp_using_command listen' -l presence -d 'print presence too'
 complete -c xmpp -n '__xmpp_using_command listen' -l carbons -d 'also print carbon copies (XEP-0280)'
 complete -c xmpp -n '__xmpp_using_command listen' -l no-receipts -d 'do not answer delivery receipt requests'
+
+# disco
+complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'info' -d 'identities, features and extension forms'
+complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'items' -d 'all items, every page'
+complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'tree' -d 'walk the items recursively'
+complete -c xmpp -n '__xmpp_using_command disco' -l node -x -d 'the node to ask about'
+complete -c xmpp -n '__xmpp_using_command disco' -l depth -x -d 'tree: levels of items below JID'
+complete -c xmpp -n '__xmpp_using_command disco' -l concurrency -x -d 'tree: requests in flight'
+
+# probe
+complete -c xmpp -n '__xmpp_using_command probe' -l nagios -d 'Nagios/Icinga plugin output'
+complete -c xmpp -n '__xmpp_using_command probe' -l warn-days -x -d 'WARNING when the certificate expires within N days'
+complete -c xmpp -n '__xmpp_using_command probe' -l crit-days -x -d 'CRITICAL when the certificate expires within N days'
 
 # ping
 complete -c xmpp -n '__xmpp_using_command ping' -l count -x -d 'number of pings'

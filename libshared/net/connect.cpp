@@ -11,45 +11,21 @@ namespace {
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
-std::string address_text(const asio::ip::address& address, unsigned short port) {
-  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(port);
-}
-
-// One address: TCP connect and, for a direct-TLS endpoint, the TLS handshake, all under one
-// watchdog of `timeout`. The error message is the short reason for connect()'s list.
+// One address: TCP connect and, for a direct-TLS endpoint, the TLS handshake, both within
+// `timeout`. The error message is the short reason for connect()'s list.
 awaitable<Result<std::unique_ptr<tls::StreamTransport>>>
 attempt(asio::ip::address address, Endpoint endpoint, TlsPolicy policy,
         std::shared_ptr<tls::ClientContext> context, std::chrono::milliseconds timeout) {
   auto executor = co_await asio::this_coro::executor;
-  tcp::socket socket(executor);
-  std::unique_ptr<tls::StreamTransport> transport;
-  Watchdog dog(executor, timeout, [&socket, &transport] {
-    if (transport) {
-      transport->cancel();
-    } else {
-      error_code ignored;
-      socket.cancel(ignored);
-    }
-  });
-  const auto timed_out = [&] {
-    return make_error(ErrorKind::unavailable, "connect_timeout", "",
-                      "timed out after " + std::to_string(timeout.count()) + " ms");
-  };
-
-  error_code ec;
-  co_await socket.async_connect(tcp::endpoint(address, endpoint.port),
-                                asio::redirect_error(asio::use_awaitable, ec));
-  if (dog.expired()) co_return fail(timed_out());
-  if (ec) co_return fail(ErrorKind::unavailable, "connect_failed", "", ec.message());
-  // SECURITY.md (b): keepalive against half-open connections; NODELAY because stanzas are small
-  // and latency matters more than segment count.
-  socket.set_option(asio::socket_base::keep_alive(true), ec);
-  socket.set_option(tcp::no_delay(true), ec);
-
-  transport = std::make_unique<tls::StreamTransport>(std::move(socket), std::move(context),
-                                                     std::move(policy));
+  const auto start = std::chrono::steady_clock::now();
+  auto socket = co_await connect_tcp(address, endpoint.port, timeout);
+  if (!socket) co_return fail(socket.error());
+  auto transport = std::make_unique<tls::StreamTransport>(std::move(*socket), std::move(context),
+                                                          std::move(policy));
   if (endpoint.direct_tls) {
+    // The handshake gets what is left of the attempt's time.
+    Watchdog dog(executor, timeout - (std::chrono::steady_clock::now() - start),
+                 [&transport] { transport->cancel(); });
     auto handshake = co_await transport->handshake_direct();
     // SECURITY.md (b): a handshake that times out is a TLS failure (exit 77), like a refused one.
     if (dog.expired())
@@ -57,11 +33,38 @@ attempt(asio::ip::address address, Endpoint endpoint, TlsPolicy policy,
                      "TLS handshake timed out after " + std::to_string(timeout.count()) + " ms");
     if (!handshake) co_return fail(handshake.error());
   }
-  dog.disarm();
   co_return std::move(transport);
 }
 
 }  // namespace
+
+std::string address_text(const asio::ip::address& address, unsigned short port) {
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(port);
+}
+
+awaitable<Result<tcp::socket>> connect_tcp(asio::ip::address address, unsigned short port,
+                                           std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::socket socket(executor);
+  Watchdog dog(executor, timeout, [&socket] {
+    error_code ignored;
+    socket.cancel(ignored);
+  });
+  error_code ec;
+  co_await socket.async_connect(tcp::endpoint(address, port),
+                                asio::redirect_error(asio::use_awaitable, ec));
+  if (dog.expired())
+    co_return fail(ErrorKind::unavailable, "connect_timeout", "",
+                   "timed out after " + std::to_string(timeout.count()) + " ms");
+  dog.disarm();
+  if (ec) co_return fail(ErrorKind::unavailable, "connect_failed", "", ec.message());
+  // SECURITY.md (b): keepalive against half-open connections; NODELAY because stanzas are small
+  // and latency matters more than segment count.
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  socket.set_option(tcp::no_delay(true), ec);
+  co_return std::move(socket);
+}
 
 awaitable<Result<Connected>> connect(ConnectOptions options) {
   auto context = tls::make_client_context(options.policy);

@@ -32,6 +32,10 @@ struct TlsPolicy {
   /// checks, a non-matching one refuses (tls/transport.hpp).
   std::vector<std::string> pins;
   bool insecure = false;  ///< skip verification (the CLI warns)
+  /// `xmpp probe` only, never for a stream that authenticates: verify as usual but complete the
+  /// handshake anyway, recording the failure in TlsInfo::verify_error, so a report can show a
+  /// bad certificate's chain and the server's features.
+  bool report_only = false;
 };
 
 struct ConnectOptions {
@@ -70,5 +74,15 @@ struct Connected {
 /// TCP keepalive and TCP_NODELAY are set on the socket. Errors of the TLS context: no_input
 /// ("ca_file_unreadable").
 awaitable<Result<Connected>> connect(ConnectOptions options);
+
+/// "127.0.0.1:5222", "[::1]:5222": an address and port as messages and reports show them.
+std::string address_text(const asio::ip::address& address, unsigned short port);
+
+/// One TCP connection to `address`:`port` within `timeout`, with TCP keepalive and TCP_NODELAY
+/// set (what connect() does for each address, and what `xmpp probe` times on its own).
+/// Errors, kind unavailable: "connect_timeout" ("timed out after N ms"), "connect_failed" (the
+/// system's reason, e.g. "Connection refused").
+awaitable<Result<asio::ip::tcp::socket>> connect_tcp(asio::ip::address address, unsigned short port,
+                                                     std::chrono::milliseconds timeout);
 
 }  // namespace xmpp::net

@@ -4,12 +4,28 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "net/asio.hpp"
 
 namespace xmpp::net {
+
+/// One certificate of the chain the server sent, as `xmpp probe` reports it.
+struct CertificateSummary {
+  std::string subject;                  ///< RFC 2253 one-line form
+  std::string issuer;                   ///< RFC 2253 one-line form
+  std::int64_t not_before = 0;          ///< Unix seconds
+  std::int64_t not_after = 0;           ///< Unix seconds
+  std::vector<std::string> dns_names;   ///< subjectAltName dNSName (DNS-IDs)
+  std::vector<std::string> srv_names;   ///< SRVName otherName (SRV-IDs, RFC 4985)
+  std::vector<std::string> xmpp_addrs;  ///< id-on-xmppAddr otherName (RFC 6120 §13.7.1.4)
+  std::string spki_sha256;          ///< base64 SHA-256 of the SubjectPublicKeyInfo (the --pin form)
+  std::string key;                  ///< "EC P-256", "RSA 2048", "ED25519"
+  std::string signature_algorithm;  ///< "ecdsa-with-SHA256"
+};
 
 /// What the TLS layer negotiated; `active` is false before STARTTLS.
 struct TlsInfo {
@@ -22,6 +38,11 @@ struct TlsInfo {
   std::string exporter;          ///< RFC 9266 tls-exporter channel binding (32 bytes), TLS 1.3 only
   std::string server_end_point;  ///< RFC 5929 tls-server-end-point channel binding
   std::string unique;            ///< RFC 5929 tls-unique (first Finished message), TLS 1.2 only
+  /// The chain as the server sent it, leaf first (filled on every completed handshake).
+  std::vector<CertificateSummary> chain;
+  /// With TlsPolicy::report_only: why verification failed, as the error message would have
+  /// said it ("" = chain, name and pins all good).
+  std::string verify_error;
 };
 
 class Transport {

@@ -14,6 +14,9 @@
 namespace xmpp::stream {
 namespace {
 
+// XEP-0115 Entity Capabilities; xep/caps cannot be used here (it builds on this library).
+constexpr std::string_view k_ns_caps = "http://jabber.org/protocol/caps";
+
 enum class State {
   header,         // waiting for the server's stream header
   features,       // waiting for <stream:features/>
@@ -203,6 +206,9 @@ struct Negotiator::Impl {
     result.features.clear();
     for (const xml::Element* c : f.elements())
       result.features.push_back(c->ns());
+    // XEP-0115 §6.3: a server may announce its own capabilities in the stream features.
+    result.caps.reset();
+    if (const xml::Element* caps = f.child("c", k_ns_caps)) result.caps = *caps;
     sm_offered = f.child("sm", k_ns_sm) != nullptr;
     bind_offered = f.child("bind", k_ns_bind) != nullptr;
     const xml::Element* session = f.child("session", k_ns_session);

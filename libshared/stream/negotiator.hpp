@@ -51,6 +51,7 @@ struct NegotiationResult {
   std::string stream_id;              ///< id of the last stream header
   std::string mechanism;              ///< SASL mechanism used
   std::vector<std::string> features;  ///< namespaces of the post-authentication features
+  std::optional<xml::Element> caps;   ///< XEP-0115 §6.3 <c/> among them, if any
   bool sm_enabled = false;            ///< XEP-0198 <enabled/> received
   std::string sm_id;
   bool sm_resumable = false;

@@ -145,6 +145,7 @@ class Core : public std::enable_shared_from_this<Core> {
     if (r.sm_enabled) m_sm.enable(r.sm_id, r.sm_resumable, r.sm_max, r.sm_location);
     m_info.mechanism = r.mechanism;
     m_info.stream_features = r.features;
+    m_info.caps_feature = r.caps;
     update_info();
     spawn_reader();
     co_return Result<void>{};
@@ -348,6 +349,7 @@ class Core : public std::enable_shared_from_this<Core> {
       m_tracker.set_own(m_jid);
       if (r.sm_enabled) m_sm.enable(r.sm_id, r.sm_resumable, r.sm_max, r.sm_location);
       m_info.stream_features = r.features;
+      m_info.caps_feature = r.caps;
     }
     m_info.mechanism = r.mechanism;
     update_info();

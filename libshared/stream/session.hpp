@@ -54,6 +54,9 @@ struct SessionInfo {
   std::string mechanism;  ///< SASL mechanism used
   bool stream_management = false;
   std::vector<std::string> stream_features;  ///< namespaces of post-auth features
+  /// XEP-0115 §6.3: the server's own <c xmlns='http://jabber.org/protocol/caps'/> among the
+  /// post-auth stream features, as sent (xep/caps parses it); nullopt when it sent none.
+  std::optional<xml::Element> caps_feature;
 };
 
 class Router;

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "net/watchdog.hpp"
+#include "tls/certificate.hpp"
 #include "tls/channel_binding.hpp"
 #include "tls/identity.hpp"
 #include "tls/ssl.hpp"
@@ -105,9 +106,17 @@ struct StreamTransport::Impl {
 
   int quick_ack_reads = 0;  // see read_some
 
+  // A verification failure: the first one is kept in `verify_error` (later ones follow from it
+  // or would never have been reached). Returns what the verify callback returns: false aborts the
+  // handshake with an alert; with report_only the handshake goes on and the failure is reported
+  // in TlsInfo::verify_error instead (net/connect.hpp).
+  bool reject(Error error) {
+    if (!verify_error) verify_error = std::move(error);
+    return policy.report_only;
+  }
+
   // The certificate decision (the rules in transport.hpp), called by OpenSSL once per certificate
-  // of the chain, root first, the leaf (depth 0) last. Returning false aborts the handshake with
-  // an alert; the reason is kept in `verify_error`.
+  // of the chain, root first, the leaf (depth 0) last.
   bool verify(bool preverified, X509_STORE_CTX* store) {
     if (!policy.pins.empty()) {
       if (!pin_checked) {
@@ -119,10 +128,9 @@ struct StreamTransport::Impl {
                                                      leaf_pin) != policy.pins.end();
       }
       if (pin_matched) return true;
-      verify_error =
+      return reject(
           make_error(ErrorKind::no_perm, "pin_mismatch", "",
-                     "server key sha256/" + leaf_pin + " of " + peer + " matches no --pin");
-      return false;
+                     "server key sha256/" + leaf_pin + " of " + peer + " matches no --pin"));
     }
     if (policy.insecure) return true;
     const int depth = X509_STORE_CTX_get_error_depth(store);
@@ -133,19 +141,17 @@ struct StreamTransport::Impl {
       if (depth > 0) message += " (chain depth " + std::to_string(depth) + ")";
       if (err == X509_V_ERR_CERT_NOT_YET_VALID || err == X509_V_ERR_CRL_NOT_YET_VALID)
         message += "; check this machine's clock";
-      verify_error = make_error(ErrorKind::no_perm, "cert_untrusted", "", message);
-      return false;
+      return reject(make_error(ErrorKind::no_perm, "cert_untrusted", "", message));
     }
     if (depth != 0) return true;
     PresentedIdentities ids;
     if (const auto der = der_of(X509_STORE_CTX_get_current_cert(store)))
       if (auto parsed = presented_identities(*der)) ids = std::move(*parsed);
     if (identity_matches(ids, policy.reference_domain, direct)) return true;
-    verify_error = make_error(ErrorKind::no_perm, "cert_name_mismatch", "",
-                              "certificate of " + peer + " is not valid for " +
-                                  policy.reference_domain + ": it names " + describe(ids));
     X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
-    return false;
+    return reject(make_error(ErrorKind::no_perm, "cert_name_mismatch", "",
+                             "certificate of " + peer + " is not valid for " +
+                                 policy.reference_domain + ": it names " + describe(ids)));
   }
 
   Error handshake_error(const error_code& ec) const {
@@ -163,7 +169,9 @@ struct StreamTransport::Impl {
     SSL* ssl = stream.native_handle();
     info.active = true;
     quick_ack_reads = k_negotiation_reads;
-    info.verified = pin_matched || !policy.insecure;
+    // A failure recorded under report_only leaves the connection unverified.
+    info.verified = !verify_error && (pin_matched || !policy.insecure);
+    info.verify_error = verify_error ? verify_error->message : std::string();
     info.version = SSL_get_version(ssl);
     if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
       const char* name = SSL_CIPHER_standard_name(cipher);
@@ -192,6 +200,11 @@ struct StreamTransport::Impl {
     }
     if (const auto der = der_of(SSL_get0_peer_certificate(ssl)))
       info.server_end_point = server_end_point(*der);
+    // On the client side the peer's chain starts with its own certificate.
+    info.chain.clear();
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl))
+      for (int i = 0; i < sk_X509_num(chain); ++i)
+        info.chain.push_back(summarize(sk_X509_value(chain, i)));
   }
 
   awaitable<Result<void>> handshake(bool direct_tls) {
@@ -230,7 +243,7 @@ struct StreamTransport::Impl {
     quick_ack(stream.next_layer());
     co_await stream.async_handshake(asio::ssl::stream_base::client,
                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (verify_error) co_return fail(*verify_error);
+    if (verify_error && !policy.report_only) co_return fail(*verify_error);
     if (ec) co_return fail(handshake_error(ec));
     // SECURITY.md (c): extended master secret required on TLS 1.2 (RFC 7627), which also makes
     // tls-unique safe to use.

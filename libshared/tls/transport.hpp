@@ -25,6 +25,11 @@ namespace xmpp::tls {
 ///  3. Otherwise the chain must verify against the trust store (system, or `policy.ca_file` only),
 ///     and the leaf must name `policy.reference_domain` as a DNS-ID, SRV-ID or XmppAddr
 ///     (tls/identity.hpp; never the subject CN, never the SRV target or --host).
+/// With `policy.report_only` (`xmpp probe` only) the same rules run, but the first failure they
+/// find does not abort the handshake: its message goes to TlsInfo::verify_error and
+/// TlsInfo::verified stays false. Handshake and protocol failures ("tls_failed") still fail.
+/// After every completed handshake TlsInfo::chain holds the certificates the server sent, leaf
+/// first (tls/certificate.hpp).
 ///
 /// Errors, all kind no_perm: "cert_untrusted" (OpenSSL's reason; a not-yet-valid certificate adds
 /// a hint about the clock), "cert_name_mismatch" (the names presented and the domain),

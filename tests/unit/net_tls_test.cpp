@@ -489,3 +489,217 @@ TEST_CASE("plain TCP: a FIN is a clean end of stream; cancel() aborts a pending 
     CHECK(*n == 0);
   });
 }
+
+// ---- TlsPolicy::report_only (`xmpp probe`) and TlsInfo::chain ---------------------------------
+
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// One direct-TLS connection to a server presenting `leaf` (+ `chain`) with `options` changed by
+// `adjust`; the connection (or its error) is handed to `check`.
+void connect_once(const Cert& leaf, const std::vector<const Cert*>& chain,
+                  std::optional<std::string> ca_file,
+                  const std::function<void(ConnectOptions&)>& adjust,
+                  const std::function<void(Result<Connected>&, unsigned short, const Seen&)>& check,
+                  int max_version = 0) {
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(executor,
+                   serve(server.acceptor, context_for(leaf, chain, max_version), server.seen, false,
+                         After::read_until_eof),
+                   asio::detached);
+    auto options = options_for(server.port(), TlsMode::direct, ca_file);
+    adjust(options);
+    auto connected = co_await net::connect(options);
+    check(connected, server.port(), server.seen);
+    if (connected) co_await connected->transport->shutdown();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("report_only: a certificate failure completes the handshake and is reported; "
+          "without report_only the same certificate is refused exactly as before") {
+  TempDir dir;
+  TestPki pki(dir);
+  const Cert other_ca = make_cert(CertSpec{"Other CA", "", -3600, 86400, true, nullptr});
+
+  struct Case {
+    const char* name;
+    Cert leaf;
+    const char* code;
+    const char* text;
+    bool wrong_pin = false;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"untrusted (another CA)", make_cert(CertSpec{"", "DNS:example.test"}, &other_ca),
+                   "cert_untrusted", "unable to get local issuer certificate"});
+  cases.push_back({"self-signed", make_cert(CertSpec{"", "DNS:example.test"}), "cert_untrusted",
+                   "self-signed"});
+  cases.push_back(
+      {"expired",
+       make_cert(CertSpec{"", "DNS:example.test", -7200, -3600, false, nullptr}, &pki.ca),
+       "cert_untrusted", "expired"});
+  cases.push_back({"name mismatch", make_cert(CertSpec{"", "DNS:xmpp.hoster.test"}, &pki.ca),
+                   "cert_name_mismatch", "DNS:xmpp.hoster.test"});
+  cases.push_back({"pin mismatch (chain valid)",
+                   make_cert(CertSpec{"", "DNS:example.test"}, &pki.ca), "pin_mismatch",
+                   "matches no --pin", true});
+
+  for (auto& c : cases) {
+    INFO(std::string(c.name));
+    const std::string leaf_pin = *tls::spki_sha256(c.leaf.der());
+    const auto pin = [&](ConnectOptions& o) {
+      if (c.wrong_pin) o.policy.pins = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="};
+    };
+
+    std::string refused_message;
+    unsigned short refused_port = 0;
+    connect_once(c.leaf, {}, pki.ca_file, pin,
+                 [&](Result<Connected>& connected, unsigned short port, const Seen& seen) {
+                   REQUIRE_FALSE(connected);
+                   CHECK(connected.error().kind == ErrorKind::no_perm);
+                   CHECK(connected.error().code == c.code);
+                   CHECK(connected.error().message.find(c.text) != std::string::npos);
+                   CHECK_FALSE(seen.handshake_ok);
+                   refused_message = connected.error().message;
+                   refused_port = port;
+                 });
+
+    connect_once(
+        c.leaf, {}, pki.ca_file,
+        [&](ConnectOptions& o) {
+          pin(o);
+          o.policy.report_only = true;
+        },
+        [&](Result<Connected>& connected, unsigned short port, const Seen&) {
+          REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+          const TlsInfo& info = connected->transport->tls();
+          CHECK(info.active);
+          CHECK_FALSE(info.verified);
+          // The message the refusal would have given (only the server's port differs).
+          CHECK(info.verify_error == replace_all(refused_message,
+                                                 ":" + std::to_string(refused_port),
+                                                 ":" + std::to_string(port)));
+          REQUIRE(info.chain.size() == 1);
+          CHECK(info.chain[0].spki_sha256 == leaf_pin);
+          CHECK(info.exporter.size() == 32);  // the connection is otherwise complete
+        });
+  }
+}
+
+TEST_CASE("a good certificate: verified, verify_error empty, the chain leaf first (with and "
+          "without report_only)") {
+  TempDir dir;
+  TestPki pki(dir);
+  const Cert intermediate =
+      make_cert(CertSpec{"Intermediate CA", "", -3600, 30L * 86400, true, nullptr}, &pki.ca);
+  const Cert leaf = make_cert(
+      CertSpec{"example.test", "DNS:example.test,otherName:1.3.6.1.5.5.7.8.5;UTF8:example.test",
+               -3600, 10L * 86400, false, nullptr},
+      &intermediate);
+  for (const bool report_only : {false, true}) {
+    INFO("report_only " << report_only);
+    connect_once(
+        leaf, {&intermediate}, pki.ca_file,
+        [&](ConnectOptions& o) { o.policy.report_only = report_only; },
+        [&](Result<Connected>& connected, unsigned short, const Seen&) {
+          REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+          const TlsInfo& info = connected->transport->tls();
+          CHECK(info.verified);
+          CHECK(info.verify_error.empty());
+          REQUIRE(info.chain.size() == 2);
+          CHECK(info.chain[0].subject == "CN=example.test");
+          CHECK(info.chain[0].issuer == "CN=Intermediate CA");
+          CHECK(info.chain[0].dns_names == std::vector<std::string>{"example.test"});
+          CHECK(info.chain[0].xmpp_addrs == std::vector<std::string>{"example.test"});
+          CHECK(info.chain[0].spki_sha256 == *tls::spki_sha256(leaf.der()));
+          CHECK(info.chain[1].subject == "CN=Intermediate CA");
+          CHECK(info.chain[1].issuer == "CN=Test CA");
+          CHECK(info.chain[0].not_after - info.chain[0].not_before == 10L * 86400 + 3600);
+        });
+  }
+}
+
+TEST_CASE("report_only keeps pins and --insecure as they are") {
+  const Cert self_signed = make_cert(CertSpec{"whatever", "DNS:elsewhere.test"});
+  const std::string pin = *tls::spki_sha256(self_signed.der());
+  // A matching pin vouches for the key: verified, nothing to report.
+  connect_once(
+      self_signed, {}, std::nullopt,
+      [&](ConnectOptions& o) {
+        o.policy.report_only = true;
+        o.policy.pins = {pin};
+      },
+      [&](Result<Connected>& connected, unsigned short, const Seen&) {
+        REQUIRE(connected);
+        CHECK(connected->transport->tls().verified);
+        CHECK(connected->transport->tls().verify_error.empty());
+        CHECK(connected->transport->tls().chain.size() == 1);
+      });
+  // --insecure checks nothing, so nothing failed; still not verified.
+  connect_once(
+      self_signed, {}, std::nullopt,
+      [&](ConnectOptions& o) {
+        o.policy.report_only = true;
+        o.policy.insecure = true;
+      },
+      [&](Result<Connected>& connected, unsigned short, const Seen&) {
+        REQUIRE(connected);
+        CHECK_FALSE(connected->transport->tls().verified);
+        CHECK(connected->transport->tls().verify_error.empty());
+        CHECK(connected->transport->tls().chain.size() == 1);
+      });
+}
+
+TEST_CASE("report_only does not excuse a handshake failure (TLS 1.1 server: tls_failed)") {
+  TempDir dir;
+  TestPki pki(dir);
+  connect_once(
+      pki.leaf, {}, pki.ca_file, [](ConnectOptions& o) { o.policy.report_only = true; },
+      [](Result<Connected>& connected, unsigned short, const Seen& seen) {
+        REQUIRE_FALSE(connected);
+        CHECK(connected.error().kind == ErrorKind::no_perm);
+        CHECK(connected.error().code == "tls_failed");
+        CHECK_FALSE(seen.handshake_ok);
+      },
+      TLS1_1_VERSION);
+}
+
+TEST_CASE("report_only over STARTTLS: start_tls() completes with verify_error and the chain") {
+  TempDir dir;
+  TestPki pki(dir);
+  const Cert self_signed = make_cert(CertSpec{"", "DNS:example.test"});
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(self_signed), server.seen, true, After::read_until_eof),
+        asio::detached);
+    auto options = options_for(server.port(), TlsMode::starttls, pki.ca_file);
+    options.policy.report_only = true;
+    auto connected = co_await net::connect(options);
+    REQUIRE(connected);
+    Transport& t = *connected->transport;
+    CHECK(t.tls().chain.empty());  // nothing before TLS
+    REQUIRE(co_await t.write("<starttls/>"));
+    char buf[32];
+    auto n = co_await t.read_some(buf, sizeof buf);
+    REQUIRE(n);
+    auto upgraded = co_await t.start_tls();
+    REQUIRE_MESSAGE(upgraded, (upgraded ? "" : upgraded.error().message));
+    CHECK(t.tls().active);
+    CHECK_FALSE(t.tls().verified);
+    CHECK(t.tls().verify_error.find("self-signed") != std::string::npos);
+    REQUIRE(t.tls().chain.size() == 1);
+    CHECK(t.tls().chain[0].spki_sha256 == *tls::spki_sha256(self_signed.der()));
+    co_await t.shutdown();
+  });
+}

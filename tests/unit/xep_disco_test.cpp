@@ -266,3 +266,61 @@ TEST_CASE("disco::items parses; errors keep the condition and name what was aske
   CHECK(silent.error().kind == ErrorKind::temporary);
   CHECK(silent.error().code == "timeout");
 }
+
+TEST_CASE("XEP-0128 forms: a FORM_TYPE that is not hidden or has several values is recorded") {
+  const auto info = disco::parse_info_result(test::parse_stanza(R"(
+    <iq type='result' id='i'>
+      <query xmlns='http://jabber.org/protocol/disco#info'>
+        <x xmlns='jabber:x:data' type='result'>
+          <field var='FORM_TYPE' type='hidden'><value>urn:hidden</value></field>
+        </x>
+        <x xmlns='jabber:x:data' type='result'>
+          <field var='FORM_TYPE'><value>urn:visible</value></field>
+          <field var='a'><value>1</value></field>
+        </x>
+        <x xmlns='jabber:x:data' type='result'>
+          <field var='FORM_TYPE' type='hidden'><value>urn:one</value><value>urn:two</value></field>
+        </x>
+        <x xmlns='jabber:x:data' type='result'>
+          <field var='FORM_TYPE' type='hidden'><value>urn:same</value></field>
+          <field var='FORM_TYPE' type='hidden'><value>urn:same</value></field>
+        </x>
+        <x xmlns='jabber:x:data' type='result'>
+          <field var='FORM_TYPE' type='hidden'/>
+          <field var='FORM_TYPE' type='text-single'><value>urn:late</value></field>
+        </x>
+      </query>
+    </iq>)"));
+  REQUIRE(info.has_value());
+  REQUIRE(info->forms.size() == 5);
+  CHECK(info->forms[0].form_type_hidden);
+  CHECK_FALSE(info->forms[0].form_type_ambiguous);
+  CHECK_FALSE(info->forms[1].form_type_hidden);
+  CHECK(info->forms[1].fields.at("a") == std::vector<std::string>{"1"});
+  CHECK(info->forms[2].form_type == "urn:one");
+  CHECK(info->forms[2].form_type_ambiguous);
+  CHECK_FALSE(info->forms[3].form_type_ambiguous);
+  // The FORM_TYPE field that gives the value decides whether it was hidden.
+  CHECK(info->forms[4].form_type == "urn:late");
+  CHECK_FALSE(info->forms[4].form_type_hidden);
+
+  // make_info_result writes type='hidden' only where the form had it, so the flag round-trips.
+  const auto rebuilt = disco::make_info_result(
+      test::parse_stanza("<iq type='get' id='i' from='a@b/c'><query "
+                         "xmlns='http://jabber.org/protocol/disco#info'/></iq>"),
+      *info);
+  const auto reparsed = disco::parse_info_result(rebuilt);
+  REQUIRE(reparsed.has_value());
+  REQUIRE(reparsed->forms.size() == 5);
+  CHECK(reparsed->forms[0].form_type_hidden);
+  CHECK_FALSE(reparsed->forms[1].form_type_hidden);
+  CHECK(reparsed->forms[1] == info->forms[1]);
+}
+
+TEST_CASE("disco#items: one result is one page; paging fields are items_all's") {
+  const auto items = disco::parse_items_result(example("xep0030-ex12-items-result.xml"));
+  REQUIRE(items.has_value());
+  CHECK(items->pages == 1);
+  CHECK_FALSE(items->count.has_value());
+  CHECK_FALSE(items->truncated);
+}

@@ -33,9 +33,15 @@ std::optional<ExtensionForm> parse_form(const xml::Element& x) {
     for (const auto* value : field->children("value", k_ns_data))
       values.push_back(value->text());
     if (*var == k_form_type) {
-      if (!has_type && !values.empty()) {
-        form.form_type = values.front();
-        has_type = true;
+      // XEP-0115 §5.4 needs to know whether FORM_TYPE was hidden and had a single value.
+      for (auto& value : values) {
+        if (!has_type) {
+          form.form_type = std::move(value);
+          form.form_type_hidden = field->attr("type") == "hidden";
+          has_type = true;
+        } else if (value != form.form_type) {
+          form.form_type_ambiguous = true;
+        }
       }
       continue;
     }
@@ -57,7 +63,7 @@ xml::Element make_form(const ExtensionForm& form) {
     for (const auto& value : values)
       field.add_child(xml::Element("value", std::string(k_ns_data))).add_text(value);
   };
-  add_field(std::string(k_form_type), {form.form_type}, true);
+  add_field(std::string(k_form_type), {form.form_type}, form.form_type_hidden);
   for (const auto& [var, values] : form.fields)
     add_field(var, values, false);
   return x;

@@ -1,6 +1,7 @@
 // XEP-0030 Service Discovery (version 2.5.0): disco#info and disco#items queries and results,
 // with XEP-0128 (version 1.0.1) extension forms read just far enough to look up a field by
-// FORM_TYPE and var. No I/O. Paging (XEP-0059) and XEP-0115 hashing are left to `xmpp disco`.
+// FORM_TYPE and var. No I/O. Paging (XEP-0059) is items_all in disco_ops.hpp; XEP-0115 hashing is
+// xep/caps.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,12 @@ struct Identity {
 struct ExtensionForm {
   std::string form_type;
   std::map<std::string, std::vector<std::string>> fields;
+  /// False when the FORM_TYPE field is not of type "hidden" (XEP-0068 §4 wants it hidden;
+  /// XEP-0115 §5.4 leaves such a form out of the caps hash). make_info_result honours it.
+  bool form_type_hidden = true;
+  /// True when FORM_TYPE carried more than one distinct value (`form_type` is the first);
+  /// XEP-0115 §5.4 then calls the whole result ill-formed. Not written by make_info_result.
+  bool form_type_ambiguous = false;
   bool operator==(const ExtensionForm&) const = default;
 };
 
@@ -62,12 +69,21 @@ struct DiscoItem {
   bool operator==(const DiscoItem&) const = default;
 };
 
-/// A disco#items result.
+/// A disco#items result, or (from items_all) every page of one, merged in order.
 struct DiscoItems {
   std::optional<std::string> node;
   std::vector<DiscoItem> items;
   /// Items left out because their 'jid' was missing or is not a valid JID.
   std::size_t skipped = 0;
+  /// How many results the items were read from: 1 for one result (parse_items_result, items());
+  /// items_all counts the pages it read.
+  std::size_t pages = 1;
+  /// The XEP-0059 <count/> of the last page that had one: the size of the whole set as the
+  /// entity announced it (§2.2: it may be approximate). Filled by items_all only.
+  std::optional<std::size_t> count;
+  /// items_all stopped before the entity said the set had ended: `max_pages` pages were read and
+  /// more were announced, or the entity sent a <last/> it had already sent (it ignores <after/>).
+  bool truncated = false;
   bool operator==(const DiscoItems&) const = default;
 };
 

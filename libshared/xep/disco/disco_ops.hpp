@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -24,5 +25,17 @@ awaitable<Result<DiscoInfo>> info(stream::Session& session, Jid to, std::optiona
 awaitable<Result<DiscoItems>> items(stream::Session& session, Jid to,
                                     std::optional<std::string> node,
                                     std::chrono::milliseconds timeout);
+
+/// Every item of `to` (and `node`): when a result carries an XEP-0059 <set/> whose <last/> says
+/// more may follow (fewer items so far than <count/>, or no <count/> and a non-empty page), asks
+/// for the next page (<after/> = that <last/>) until a page is empty, <count/> is reached, the
+/// same <last/> comes twice, or `max_pages` pages were read. Entities that do not page answer the
+/// first request with everything (our first request carries no <set/>, so they need not know
+/// XEP-0059; the next requests ask for pages of the size of the first). `timeout`
+/// bounds each request. Errors as items(); an error on a later page fails the whole call.
+awaitable<Result<DiscoItems>> items_all(stream::Session& session, Jid to,
+                                        std::optional<std::string> node,
+                                        std::chrono::milliseconds timeout,
+                                        std::size_t max_pages = 1000);
 
 }  // namespace xmpp::disco

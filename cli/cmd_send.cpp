@@ -52,13 +52,6 @@ Error usage(std::string message) {
   return make_error(ErrorKind::usage, "usage", "", std::move(message));
 }
 
-nlohmann::ordered_json error_object(const Error& e) {
-  return {{"code", e.code},
-          {"condition", e.condition.empty() ? nlohmann::ordered_json(nullptr)
-                                            : nlohmann::ordered_json(e.condition)},
-          {"message", e.message}};
-}
-
 nlohmann::ordered_json message_json(const SentMessage& m) {
   nlohmann::ordered_json j;
   if (m.line) j["line"] = *m.line;

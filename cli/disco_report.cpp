@@ -130,12 +130,6 @@ Json forms_json(const disco::DiscoInfo& info) {
   return out;
 }
 
-Json error_object(const Error& error) {
-  return {{"code", error.code},
-          {"condition", error.condition.empty() ? Json(nullptr) : Json(error.condition)},
-          {"message", error.message}};
-}
-
 std::string error_human(const Error& error) {
   return error.condition.empty() ? error.code : error.condition;
 }

@@ -31,8 +31,6 @@ nlohmann::ordered_json identities_json(const disco::DiscoInfo& info);
 nlohmann::ordered_json features_json(const disco::DiscoInfo& info);
 /// [{"form_type","fields":{"var":[values]}}].
 nlohmann::ordered_json forms_json(const disco::DiscoInfo& info);
-/// {"code","condition","message"}; an empty condition is null.
-nlohmann::ordered_json error_object(const Error& error);
 /// "item-not-found" (the condition), else the code ("timeout").
 std::string error_human(const Error& error);
 /// `jid [node] "name"` with remote text escaped (node and name only when present).

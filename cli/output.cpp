@@ -110,14 +110,16 @@ std::string error_json(const Error& error) {
   return error_json(error, exit_code(error.kind));
 }
 
+nlohmann::ordered_json error_object(const Error& error) {
+  return {{"code", error.code},
+          {"condition", error.condition.empty() ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(error.condition)},
+          {"message", error.message}};
+}
+
 std::string error_json(const Error& error, int exit) {
-  nlohmann::ordered_json body = {
-      {"code", error.code},
-      {"condition", error.condition.empty() ? nlohmann::ordered_json(nullptr)
-                                            : nlohmann::ordered_json(error.condition)},
-      {"message", error.message},
-      {"exit", exit},
-  };
+  auto body = error_object(error);
+  body["exit"] = exit;
   return dump_json(nlohmann::ordered_json{{"error", std::move(body)}});
 }
 

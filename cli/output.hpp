@@ -57,6 +57,9 @@ std::string dump_json(const nlohmann::ordered_json& value);
 /// Prints `report` on `out`: one JSON document and a newline, or the human text.
 void print_report(const Report& report, bool json, std::ostream& out);
 
+/// `{"code":..,"condition":..,"message":..}` (an empty condition is null): how every report shows
+/// an error in its JSON (a failed recipient, an entity of a disco tree, an endpoint of a probe).
+nlohmann::ordered_json error_object(const Error& error);
 /// `{"error":{"code":..,"condition":..,"message":..,"exit":..}}` (CLI.md "Exit codes"); an empty
 /// condition is null. `exit` is the process exit code (exit_code(error.kind) unless a signal
 /// decided).

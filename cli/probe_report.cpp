@@ -118,7 +118,7 @@ Json endpoint_json(const stream::EndpointReport& e, std::int64_t now) {
           {"features_ms", ms_or_null(has_features(e), e.features_ms)},
           {"tls", tls_json(e.tls, now)},
           {"features", has_features(e) ? features_json(e.features) : Json(nullptr)},
-          {"error", e.error ? probe_error_json(*e.error) : Json(nullptr)}};
+          {"error", e.error ? error_object(*e.error) : Json(nullptr)}};
 }
 
 Json dns_json(const stream::DnsReport& d) {
@@ -162,7 +162,7 @@ Json component_json(const ComponentReport& c) {
           {"kind", c.kind},
           {"info", c.info ? info_json(*c.info) : Json(nullptr)},
           {"max_file_size", c.max_file_size ? Json(*c.max_file_size) : Json(nullptr)},
-          {"error", c.error ? probe_error_json(*c.error) : Json(nullptr)}};
+          {"error", c.error ? error_object(*c.error) : Json(nullptr)}};
 }
 
 Json server_json(const ServerReport& s) {
@@ -183,7 +183,7 @@ Json server_json(const ServerReport& s) {
                {"os", optional_json(s.version->os)}};
   Json errors = Json::object();
   for (const auto& [query, error] : s.errors)
-    errors[query] = probe_error_json(error);
+    errors[query] = error_object(error);
   return {{"jid", s.jid},
           {"info", s.info ? info_json(*s.info) : Json(nullptr)},
           {"items", std::move(items)},
@@ -203,7 +203,7 @@ Json login_json(const LoginReport& l) {
           {"address", l.ok ? Json(l.address) : Json(nullptr)},
           {"direct_tls", l.ok ? Json(l.direct_tls) : Json(nullptr)},
           {"mechanism", l.ok ? non_empty_json(l.mechanism) : Json(nullptr)},
-          {"error", l.error ? probe_error_json(*l.error) : Json(nullptr)}};
+          {"error", l.error ? error_object(*l.error) : Json(nullptr)}};
 }
 
 // ---- human ----------------------------------------------------------------------------------
@@ -520,12 +520,6 @@ std::optional<Error> probe_verdict(const ProbeResult& result, bool insecure) {
   if (first) return first;
   return make_error(ErrorKind::no_host, "no_host", "",
                     result.domain + ": no XMPP endpoint to probe");
-}
-
-Json probe_error_json(const Error& error) {
-  return {{"code", error.code},
-          {"condition", error.condition.empty() ? Json(nullptr) : Json(error.condition)},
-          {"message", error.message}};
 }
 
 Json probe_json(const ProbeResult& r) {

@@ -102,8 +102,6 @@ std::optional<Error> endpoint_problem(const stream::EndpointReport& endpoint, bo
 /// connects, ...), else no_host when DNS gave no endpoint at all.
 std::optional<Error> probe_verdict(const ProbeResult& result, bool insecure);
 
-/// `{"code":..,"condition":..|null,"message":..}`.
-nlohmann::ordered_json probe_error_json(const Error& error);
 
 /// The JSON document (man xmpp-probe, JSON OUTPUT).
 nlohmann::ordered_json probe_json(const ProbeResult& result);

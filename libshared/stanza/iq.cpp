@@ -76,4 +76,9 @@ const xml::Element* iq_payload(const xml::Element& iq) {
   return children.size() == 1 ? children.front() : nullptr;
 }
 
+bool is_get_of(const xml::Element& iq, std::string_view name, std::string_view ns) {
+  const auto* payload = iq_payload(iq);
+  return iq_type(iq) == IqType::get && payload != nullptr && payload->is(name, ns);
+}
+
 }  // namespace xmpp::stanza

@@ -42,4 +42,8 @@ bool must_not_reply(const xml::Element& stanza);
 /// none or more than one.
 const xml::Element* iq_payload(const xml::Element& iq);
 
+/// True when `iq` is a get whose one payload (§8.2.3) is <name xmlns=ns/>: how a responder
+/// recognises the request it answers.
+bool is_get_of(const xml::Element& iq, std::string_view name, std::string_view ns);
+
 }  // namespace xmpp::stanza

@@ -14,6 +14,7 @@
 
 #include "stream/probe.hpp"
 #include "tls/identity.hpp"
+#include "unit/net_support.hpp"
 
 using namespace xmpp;
 using namespace std::chrono_literals;
@@ -32,52 +33,14 @@ constexpr const char* k_features =
     "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/>"
     "</sasl-channel-binding></stream:features>";
 
-void run_with_deadline(std::function<awaitable<void>()> main,
-                       std::chrono::milliseconds deadline = 20s) {
-  asio::io_context io;
-  bool finished = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, main(), [&](std::exception_ptr e) {
-    finished = true;
-    failure = e;
-    io.stop();
-  });
-  io.run_for(deadline);
-  REQUIRE_MESSAGE(finished, "async test did not finish within its deadline");
-  if (failure) std::rethrow_exception(failure);
-}
-
 // A self-signed P-256 certificate for example.test and the server context presenting it.
 struct ServerIdentity {
-  ServerIdentity() : context(asio::ssl::context::tls_server) {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 9L * 86400);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>("example.test"), -1, -1, 0);
-    X509_set_issuer_name(cert, X509_get_subject_name(cert));
-    X509_set_pubkey(cert, key);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
-    X509_EXTENSION* san =
-        X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "DNS:example.test");
-    X509_add_ext(cert, san, -1);
-    X509_EXTENSION_free(san);
-    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
-    SSL_CTX_use_certificate(context.native_handle(), cert);
-    SSL_CTX_use_PrivateKey(context.native_handle(), key);
-    SSL_CTX_set_alpn_select_cb(context.native_handle(), &select_alpn, nullptr);
-    unsigned char* der = nullptr;
-    const int len = i2d_X509(cert, &der);
-    pin =
-        *tls::spki_sha256(std::string(reinterpret_cast<char*>(der), static_cast<std::size_t>(len)));
-    OPENSSL_free(der);
-    X509_free(cert);
-    EVP_PKEY_free(key);
+  ServerIdentity()
+      : cert(test::make_cert(
+            test::CertSpec{"example.test", "DNS:example.test", -3600, 9L * 86400, false, nullptr})),
+        context(test::server_context(cert)),
+        pin(*tls::spki_sha256(cert.der())) {
+    SSL_CTX_set_alpn_select_cb(context->native_handle(), &select_alpn, nullptr);
   }
 
   static int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
@@ -92,7 +55,8 @@ struct ServerIdentity {
     return SSL_TLSEXT_ERR_OK;
   }
 
-  asio::ssl::context context;
+  test::Cert cert;
+  std::shared_ptr<asio::ssl::context> context;
   std::string pin;
 };
 
@@ -157,12 +121,12 @@ stream::ProbeOptions options_for(unsigned short port, net::TlsMode mode) {
 
 TEST_CASE("probe_server, direct TLS with a self-signed certificate: reported, not fatal") {
   ServerIdentity identity;
-  run_with_deadline([&]() -> awaitable<void> {
+  test::run_with_deadline([&]() -> awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
     tcp::acceptor acceptor(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const unsigned short port = acceptor.local_endpoint().port();
     bool closed_cleanly = false;
-    asio::co_spawn(executor, serve(acceptor, identity.context, false, closed_cleanly),
+    asio::co_spawn(executor, serve(acceptor, *identity.context, false, closed_cleanly),
                    asio::detached);
 
     auto report = co_await stream::probe_server(options_for(port, net::TlsMode::direct));
@@ -204,11 +168,11 @@ TEST_CASE("probe_server, direct TLS with a self-signed certificate: reported, no
 
 TEST_CASE("probe_server, STARTTLS with the certificate pinned: verified, no verify_error") {
   ServerIdentity identity;
-  run_with_deadline([&]() -> awaitable<void> {
+  test::run_with_deadline([&]() -> awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
     tcp::acceptor acceptor(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     bool closed_cleanly = false;
-    asio::co_spawn(executor, serve(acceptor, identity.context, true, closed_cleanly),
+    asio::co_spawn(executor, serve(acceptor, *identity.context, true, closed_cleanly),
                    asio::detached);
     auto options = options_for(acceptor.local_endpoint().port(), net::TlsMode::starttls);
     options.pins = {identity.pin};
@@ -235,7 +199,7 @@ TEST_CASE("probe_server, STARTTLS with the certificate pinned: verified, no veri
 }
 
 TEST_CASE("probe_server: a refused connection is the endpoint's error, not the probe's") {
-  run_with_deadline([&]() -> awaitable<void> {
+  test::run_with_deadline([&]() -> awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
     unsigned short port = 0;
     {
@@ -256,7 +220,7 @@ TEST_CASE("probe_server: a refused connection is the endpoint's error, not the p
 }
 
 TEST_CASE("probe_server: errors when nothing can be probed") {
-  run_with_deadline([&]() -> awaitable<void> {
+  test::run_with_deadline([&]() -> awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
     stream::ProbeOptions options;
     options.domain = "example.test";

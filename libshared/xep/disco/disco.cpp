@@ -16,10 +16,7 @@ xml::Element query(std::string_view ns, const std::optional<std::string>& node) 
 }
 
 bool is_get_of(const xml::Element& iq, std::string_view ns) {
-  // RFC 6120 §8.2.3: a get carries exactly one payload child.
-  const auto* payload = stanza::iq_payload(iq);
-  return stanza::iq_type(iq) == stanza::IqType::get && payload != nullptr &&
-         payload->is("query", ns);
+  return stanza::is_get_of(iq, "query", ns);
 }
 
 // XEP-0128 §2 / XEP-0004 §3.2: the form's FORM_TYPE is the value of its field var='FORM_TYPE'.

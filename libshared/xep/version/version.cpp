@@ -10,10 +10,7 @@ xml::Element make_request(const Jid& to, std::string id) {
 }
 
 bool is_request(const xml::Element& iq) {
-  // RFC 6120 §8.2.3: a get carries exactly one payload child.
-  const auto* payload = stanza::iq_payload(iq);
-  return stanza::iq_type(iq) == stanza::IqType::get && payload != nullptr &&
-         payload->is("query", k_ns);
+  return stanza::is_get_of(iq, "query", k_ns);
 }
 
 Result<SoftwareVersion> parse_result(const xml::Element& iq) {

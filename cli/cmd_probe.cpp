@@ -132,7 +132,8 @@ awaitable<ServerReport> query_server(Context& ctx, stream::Session& session, Jid
 
   if (auto budget = query_budget(ctx, "disco#items to " + s.jid); !budget) {
     record("items", budget.error());
-  } else if (auto items = co_await disco::items(session, server, std::nullopt, *budget); !items) {
+  } else if (auto items = co_await disco::items_all(session, server, std::nullopt, *budget);
+             !items) {
     record("items", items.error());
   } else {
     s.items = std::move(items->items);

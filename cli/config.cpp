@@ -218,6 +218,14 @@ std::optional<std::string> default_config_path(const std::optional<std::string>&
   return std::nullopt;
 }
 
+std::optional<std::string> default_cache_dir(const std::optional<std::string>& xdg_cache_home,
+                                             const std::optional<std::string>& home) {
+  if (xdg_cache_home && !xdg_cache_home->empty() && xdg_cache_home->front() == '/')
+    return *xdg_cache_home + "/xmpp";
+  if (home && !home->empty()) return *home + "/.cache/xmpp";
+  return std::nullopt;
+}
+
 Result<std::optional<Config>> load_config(const std::string& path, bool must_exist) {
   const auto slash = path.rfind('/');
   const std::string dir =

@@ -49,6 +49,10 @@ Result<Config> parse_config(std::string_view text, std::string path);
 /// $HOME/.config/xmpp/config; nullopt without either.
 std::optional<std::string> default_config_path(const std::optional<std::string>& xdg_config_home,
                                                const std::optional<std::string>& home);
+/// The cache directory (XDG Base Directory): $XDG_CACHE_HOME/xmpp when that is an absolute path,
+/// else $HOME/.cache/xmpp; nullopt without either.
+std::optional<std::string> default_cache_dir(const std::optional<std::string>& xdg_cache_home,
+                                             const std::optional<std::string>& home);
 
 /// Reads and checks `path` (SECURITY.md (c)): the file is opened with O_NOFOLLOW through its
 /// directory and judged by fstat of the open fd. Refused (kind config, the message says the exact

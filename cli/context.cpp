@@ -39,6 +39,12 @@ void Context::warn(std::string_view message) {
   m_io.err.flush();
 }
 
+void Context::inform(std::string_view message) {
+  if (m_settings.quiet) return;
+  m_io.err << "xmpp: " << message << '\n';
+  m_io.err.flush();
+}
+
 void Context::note(std::string_view message) {
   if (m_settings.verbose <= 0) return;
   m_io.err << "xmpp: " << message << '\n';

@@ -51,6 +51,9 @@ class Context {
   std::ostream& out() { return m_io.out; }
   /// "xmpp: warning: MESSAGE" on stderr unless --quiet.
   void warn(std::string_view message);
+  /// "xmpp: MESSAGE" on stderr unless --quiet: what a command did besides its output ("exported
+  /// 12 items to FILE").
+  void inform(std::string_view message);
   /// "xmpp: MESSAGE" on stderr with --verbose.
   void note(std::string_view message);
 

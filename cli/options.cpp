@@ -66,6 +66,7 @@ Environment Environment::from_process() {
   env.password = env_var("XMPP_PASSWORD");
   env.dns_server = env_var("XMPP_DNS_SERVER");
   env.xdg_config_home = env_var("XDG_CONFIG_HOME");
+  env.xdg_cache_home = env_var("XDG_CACHE_HOME");
   env.home = env_var("HOME");
   return env;
 }
@@ -139,6 +140,7 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
   s.verbose = o.verbose;
   s.trace = o.trace;
   s.dns_server = env.dns_server;
+  s.cache_dir = default_cache_dir(env.xdg_cache_home, env.home);
   s.insecure = o.insecure;
   s.anonymous = o.anonymous;
   if (o.sasl) {

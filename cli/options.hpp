@@ -36,7 +36,7 @@ struct Environment {
   std::optional<std::string> password;  ///< XMPP_PASSWORD
   std::optional<std::string>
       dns_server;  ///< XMPP_DNS_SERVER: "IP" or "IP:PORT" (tests, diagnostics)
-  std::optional<std::string> xdg_config_home, home;
+  std::optional<std::string> xdg_config_home, xdg_cache_home, home;
 
   static Environment from_process();
 };
@@ -64,6 +64,8 @@ struct Settings {
   std::optional<std::string> trace;  ///< a path, or "-" for stderr
   std::optional<std::string> dns_server;
   std::optional<std::string> config_path;  ///< the config file that was read, if any
+  /// $XDG_CACHE_HOME/xmpp or ~/.cache/xmpp (the roster cache); nullopt without either variable.
+  std::optional<std::string> cache_dir;
   std::string account;                     ///< the [account.NAME] used, empty if none
 };
 

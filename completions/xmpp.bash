@@ -2,8 +2,9 @@
 # /usr/share/bash-completion/completions/xmpp.
 #
 # Adding a command: one line in _xmpp_command_table (and, if one of its options takes a fixed
-# set of values or a file, a case in _xmpp_complete_value). tests/drift/check runs this file
-# and compares what it offers with `xmpp --help`.
+# set of values or a file, a case in _xmpp_complete_value; if an argument is a file, a case in
+# _xmpp_complete_argument). tests/drift/check runs this file and compares what it offers with
+# `xmpp --help`.
 
 # Global options, accepted before and after the command. A trailing "=" marks an option that
 # takes a value.
@@ -16,6 +17,7 @@ _xmpp_global_options="-h --help --version
 _xmpp_command_table=(
   "send -m= --message= --lines --type= --subject= --thread= --id= --url= --attach= --muc --nick= --room-password= --receipt --raw --dry-run"
   "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
+  "roster +list +add +set +remove +subscribe +unsubscribe +approve +deny +pending +export +import --presence --name= --group= --subscribe --no-groups --dry-run --prune"
   "disco --node= --depth= --concurrency="
   "probe --nagios --warn-days= --crit-days="
   "ping --count= --interval="
@@ -90,6 +92,18 @@ _xmpp_complete_value() {
         SCRAM-SHA-1-PLUS SCRAM-SHA-512 SCRAM-SHA-256 SCRAM-SHA-1 PLAIN" -- "$last") ;;
     *)
       COMPREPLY=() ;;
+  esac
+}
+
+# Completes positional argument $3 (0 = the first after the command and its subcommand) of
+# command $1, subcommand $2, from the word $4 into COMPREPLY. JIDs are not completed.
+_xmpp_complete_argument() {
+  local command=$1 subcommand=$2 index=$3 cur=$4
+  case "$command $subcommand $index" in
+    "roster export 0" | "roster import 0")
+      # A file, or - for standard output / input.
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur"; [[ - == "$cur"* ]] && echo -) ;;
   esac
 }
 
@@ -169,6 +183,8 @@ _xmpp() {
       [[ $name == +* ]] && subs+=" ${name#+}"
     done
     mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+  else
+    _xmpp_complete_argument "$command" "$subcommand" "$nargs" "$cur"
   fi
   return 0
 }

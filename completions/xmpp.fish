@@ -10,6 +10,7 @@ function __xmpp_commands
     printf '%s\t%s\n' \
         send 'send messages to people or rooms, confirmed by the server' \
         listen 'print messages (and presence) as they arrive' \
+        roster 'contacts and presence subscriptions (RFC 6121)' \
         disco 'service discovery: info, items or the whole tree (XEP-0030)' \
         probe 'one-shot server report: DNS, TLS, features, services' \
         ping 'measure round-trip times (XEP-0199)' \
@@ -127,6 +128,30 @@ complete -c xmpp -n '__xmpp_using_command listen' -l count -x -d 'exit after N m
 complete -c xmpp -n '__xmpp_using_command listen' -l presence -d 'print presence too'
 complete -c xmpp -n '__xmpp_using_command listen' -l carbons -d 'also print carbon copies (XEP-0280)'
 complete -c xmpp -n '__xmpp_using_command listen' -l no-receipts -d 'do not answer delivery receipt requests'
+
+# roster
+set -l __xmpp_roster_seen '__xmpp_using_command roster; and __fish_seen_subcommand_from'
+set -l __xmpp_roster_none '__xmpp_using_command roster; and not __fish_seen_subcommand_from list add set remove subscribe unsubscribe approve deny pending export import'
+complete -c xmpp -n $__xmpp_roster_none -f -a list -d 'the contacts (the default)'
+complete -c xmpp -n $__xmpp_roster_none -f -a add -d 'add a contact'
+complete -c xmpp -n $__xmpp_roster_none -f -a set -d "change a contact's name or groups"
+complete -c xmpp -n $__xmpp_roster_none -f -a remove -d 'remove a contact'
+complete -c xmpp -n $__xmpp_roster_none -f -a subscribe -d "ask to see a contact's presence"
+complete -c xmpp -n $__xmpp_roster_none -f -a unsubscribe -d "stop seeing a contact's presence"
+complete -c xmpp -n $__xmpp_roster_none -f -a approve -d 'let a contact see your presence'
+complete -c xmpp -n $__xmpp_roster_none -f -a deny -d "refuse or revoke a contact's subscription"
+complete -c xmpp -n $__xmpp_roster_none -f -a pending -d 'subscription requests waiting for you'
+complete -c xmpp -n $__xmpp_roster_none -f -a export -d 'write the roster as JSON'
+complete -c xmpp -n $__xmpp_roster_none -f -a import -d "make the roster hold a file's contacts"
+# The FILE of export and import (- is standard output / input).
+complete -c xmpp -n "$__xmpp_roster_seen export import" -F -a - -d 'file, or - for stdout/stdin'
+complete -c xmpp -n '__xmpp_using_command roster' -l presence -d 'list: also show who is online now'
+complete -c xmpp -n '__xmpp_using_command roster' -l name -x -d "add, set: the contact's name"
+complete -c xmpp -n '__xmpp_using_command roster' -l group -x -d 'add, set: a group of the contact (repeatable)'
+complete -c xmpp -n '__xmpp_using_command roster' -l no-groups -d 'set: take the contact out of every group'
+complete -c xmpp -n '__xmpp_using_command roster' -l subscribe -d 'add: also ask to see the presence; import: ask the to/both contacts'
+complete -c xmpp -n '__xmpp_using_command roster' -l dry-run -d 'import: only say what would change'
+complete -c xmpp -n '__xmpp_using_command roster' -l prune -d 'import: also remove contacts the file does not have'
 
 # disco
 complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'info' -d 'identities, features and extension forms'

@@ -2,9 +2,11 @@
 
 The server: if XMPP_TEST_DIR names a running scripts/test-server directory, its environment is
 used; otherwise one is started for the session in a temporary directory and stopped afterwards.
-The binary: env XMPP_BIN (default build/cli/xmpp). Every run gets its own HOME and
-XDG_CONFIG_HOME (no user config leaks in) and XMPP_DNS_SERVER pointing at the session DNS stub
-(nothing is ever looked up on the real network).
+The binary: env XMPP_BIN (default build/cli/xmpp). Every test's runs get their own HOME,
+XDG_CONFIG_HOME and XDG_CACHE_HOME (no user config leaks in, and no cached roster leaks from one
+test to the next) and XMPP_DNS_SERVER pointing at the session DNS stub (nothing is ever looked up
+on the real network). `new_account` creates a fresh account for a test that must not see what
+other tests did to the shared ones (rosters, pending subscription requests).
 
 A skipped or xfailed test is a failure here (STYLE.md: a skipped integration test fails CI).
 """
@@ -18,6 +20,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +151,22 @@ def server(request):
             print(f"\ntest server directory kept (logs in server/): {directory}")
         else:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def new_account(server):
+    """new_account(prefix='user') -> USER: creates USER@example.test, USER being PREFIX-<8 random
+    hex digits>, with a password file like the shared users' (run_xmpp(..., user=USER) and
+    XmppClient(server, USER) log in as it)."""
+
+    def make(prefix: str = "user") -> str:
+        user = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        created = subprocess.run([str(TEST_SERVER), "adduser", str(server.dir), user],
+                                 capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0, f"could not create {user}: {created.stderr}"
+        return user
+
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -393,6 +412,7 @@ def run_xmpp(server, dns, xmpp_bin, tmp_path):
             "LANG": "C.UTF-8",
             "HOME": str(home),
             "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
             "TMPDIR": str(tmp_path),
         }
         for passthrough in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):

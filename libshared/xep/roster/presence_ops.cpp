@@ -1,0 +1,166 @@
+#include "xep/roster/presence_ops.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "stanza/namespaces.hpp"
+#include "stanza/presence.hpp"
+#include "stream/router.hpp"
+#include "xep/ping/ping_ops.hpp"
+
+namespace xmpp::roster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds left_until(Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+  return left < milliseconds(1) ? milliseconds(1) : left;
+}
+
+/// §4.7.2.3: an xs:byte (-128..127, surrounding whitespace allowed); anything else reads as 0.
+int read_priority(const std::optional<std::string>& text) {
+  if (!text) return 0;
+  const auto first = text->find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return 0;
+  const auto last = text->find_last_not_of(" \t\r\n");
+  const char* begin = text->data() + first;
+  const char* end = text->data() + last + 1;
+  if (*begin == '+') ++begin;  // xs:byte allows a leading '+'; from_chars does not
+  int value = 0;
+  const auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || value < -128 || value > 127) return 0;
+  return value;
+}
+
+ResourcePresence read_available(const xml::Element& presence, const Jid& from) {
+  ResourcePresence r;
+  r.resource = from.resource();
+  // §4.7.2.1: four values; no <show/> (or one we do not know) is plain available.
+  if (auto show = presence.child_text("show", stanza::k_ns_client);
+      show == "away" || show == "chat" || show == "dnd" || show == "xa")
+    r.show = std::move(*show);
+  if (auto status = presence.child_text("status", stanza::k_ns_client); status && !status->empty())
+    r.status = std::move(*status);
+  r.priority = read_priority(presence.child_text("priority", stanza::k_ns_client));
+  return r;
+}
+
+/// Folds the presence stanzas, in arrival order, into what each contact looks like at the end.
+PresenceSnapshot summarise(const std::vector<xml::Element>& inbox, const Jid& own) {
+  PresenceSnapshot snapshot;
+  for (const auto& p : inbox) {
+    const auto from_text = p.attr("from");
+    // No 'from' is the server speaking for our own account, which is not a contact.
+    if (!from_text) continue;
+    const auto from = Jid::parse(*from_text);
+    // Our own resources (this one echoed, and our other clients) are left out.
+    if (!from || is_same_bare(*from, own)) continue;
+    const auto type = stanza::presence_type(p);
+    if (!type) continue;  // RFC 6120 §8.3 / RFC 6121 §4.7.1: an unknown type is ignored
+    const std::string bare = from->bare_str();
+    switch (*type) {
+    case stanza::PresenceType::available: {
+      auto& resources = snapshot.available[bare];
+      std::erase_if(resources,
+                    [&](const ResourcePresence& r) { return r.resource == from->resource(); });
+      resources.push_back(read_available(p, *from));
+      break;
+    }
+    case stanza::PresenceType::unavailable: {
+      auto it = snapshot.available.find(bare);
+      if (it == snapshot.available.end()) break;
+      // From a bare JID: the contact as a whole is gone (e.g. §3.3.3 after an unsubscribe).
+      if (from->is_bare())
+        it->second.clear();
+      else
+        std::erase_if(it->second,
+                      [&](const ResourcePresence& r) { return r.resource == from->resource(); });
+      if (it->second.empty()) snapshot.available.erase(it);
+      break;
+    }
+    case stanza::PresenceType::subscribe: {
+      auto request = parse_inbound_request(p);
+      if (!request) break;
+      const bool known =
+          std::any_of(snapshot.pending.begin(), snapshot.pending.end(),
+                      [&](const InboundRequest& r) { return r.from == request->from; });
+      if (!known) snapshot.pending.push_back(std::move(*request));
+      break;
+    }
+    case stanza::PresenceType::unsubscribe:
+      // The requester withdrew its request before we answered it (§3.3.1 sent while pending).
+      std::erase_if(snapshot.pending,
+                    [&](const InboundRequest& r) { return r.from == from->bare(); });
+      break;
+    default:
+      // Probes are the server's business (§4.3); presence errors and the answers to our own
+      // subscription requests do not describe anyone's presence.
+      break;
+    }
+  }
+  for (auto& [jid, resources] : snapshot.available)
+    std::sort(resources.begin(), resources.end(),
+              [](const ResourcePresence& a, const ResourcePresence& b) {
+                if (a.priority != b.priority) return a.priority > b.priority;
+                return a.resource < b.resource;
+              });
+  return snapshot;
+}
+
+xml::Element initial_presence() {
+  auto p = stanza::make_presence();
+  xml::Element priority("priority", std::string(stanza::k_ns_client));
+  // §4.7.2.3: a negative priority: no message to our bare JID is delivered to this resource.
+  priority.add_text("-1");
+  p.add_child(std::move(priority));
+  return p;
+}
+
+awaitable<Result<PresenceSnapshot>> collect(stream::Session& session, SnapshotOptions options) {
+  const auto deadline = Clock::now() + options.timeout;
+  // Registered before our presence goes out: the answers may be dispatched while send() is
+  // still completing.
+  std::vector<xml::Element> inbox;
+  auto watch = session.router().on({"presence", "", ""},
+                                   [&inbox](const xml::Element& p) { inbox.push_back(p); });
+  auto sent = co_await session.send(initial_presence());
+  if (!sent) co_return fail(sent.error().with_context("initial presence"));
+
+  Result<void> outcome;
+  // §4.2.2, §3.1.3: the server sends our local contacts' presence and the subscription
+  // requests it kept while it handles our presence, so it has sent them all before it answers
+  // the next stanza (RFC 6120 §10.1). Any answer will do, an error too.
+  auto answered = co_await ping::ping(session, session.jid().domain_jid(), left_until(deadline));
+  if (!answered && answered.error().code != "stanza_error") {
+    outcome = fail(answered.error().with_context("waiting for presence"));
+  } else if (options.remote_domains && options.remote_grace > milliseconds(0)) {
+    // §4.3: contacts' servers answer the probes whenever they do: wait a while longer. Nothing
+    // ends this early but a failed session.
+    const auto grace = std::min(options.remote_grace, left_until(deadline));
+    stream::StanzaPredicate nothing = [](const xml::Element&) { return false; };
+    auto waited = co_await session.wait_for(std::move(nothing), grace);
+    if (!waited && waited.error().code != "timeout")
+      outcome = fail(waited.error().with_context("waiting for presence"));
+  }
+  watch.reset();
+
+  // §4.5.1: go offline again; a session that already failed has nowhere to send it.
+  if (!session.failure()) {
+    auto bye = co_await session.send(stanza::make_presence(stanza::PresenceType::unavailable));
+    if (!bye && outcome) outcome = fail(bye.error().with_context("unavailable presence"));
+  }
+  if (!outcome) co_return fail(outcome.error());
+  co_return summarise(inbox, session.jid());
+}
+
+}  // namespace
+
+awaitable<Result<PresenceSnapshot>> announce_and_collect(stream::Session& session,
+                                                         SnapshotOptions options) {
+  return collect(session, options);
+}
+
+}  // namespace xmpp::roster

@@ -1,0 +1,60 @@
+// RFC 6121 §4.2 initial presence as a one-shot client uses it: announce ourselves briefly (with
+// negative priority, so no message for our bare JID is routed to us, §8.5.2.1.1), collect what
+// the server delivers in answer — our contacts' current presence (§4.2.2, §4.3) and the inbound
+// subscription requests it kept for us (§3.1.3) — then go unavailable again.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "jid/jid.hpp"
+#include "net/asio.hpp"
+#include "stream/session.hpp"
+#include "xep/roster/subscription.hpp"
+
+namespace xmpp::roster {
+
+/// One available resource of a contact (RFC 6121 §4.7).
+struct ResourcePresence {
+  std::string resource;            ///< empty for presence from a bare JID
+  std::string show = "available";  ///< available, away, chat, dnd or xa (§4.7.2.1)
+  std::optional<std::string> status;
+  int priority = 0;  ///< §4.7.2.3; an out-of-range or malformed value reads as 0
+  bool operator==(const ResourcePresence&) const = default;
+};
+
+/// What the server delivered after our initial presence.
+struct PresenceSnapshot {
+  /// Available resources per contact bare JID, sorted by priority (highest first), then resource.
+  /// A contact that sent only unavailable presence, or nothing, has no entry.
+  std::map<std::string, std::vector<ResourcePresence>> available;
+  /// Inbound subscription requests, in arrival order, one per requester.
+  std::vector<InboundRequest> pending;
+};
+
+struct SnapshotOptions {
+  /// After the round trip that follows our presence, wait this much longer for presence from
+  /// contacts on other domains (their servers answer the probes, §4.3, asynchronously). Zero when
+  /// `remote_domains` is false.
+  std::chrono::milliseconds remote_grace{1000};
+  bool remote_domains = false;  ///< the caller knows some contact is on another domain
+  std::chrono::milliseconds timeout{15000};
+};
+
+/// Sends <presence><priority>-1</priority></presence>, then an iq round trip to our server (a
+/// XEP-0199 ping; an error answer counts too); every presence that arrives until that answer (plus
+/// `remote_grace` when asked) is collected: available and unavailable presence from others' JIDs
+/// (our own account's resources, and presence without 'from', are left out; unavailable from a
+/// bare JID removes all of that contact's resources), and type 'subscribe' requests (an
+/// 'unsubscribe' from the same JID later withdraws one). Presence errors, probes and the other
+/// subscription types are ignored. Finally sends unavailable presence (unless the session failed).
+/// Nothing here answers a subscription request. `options.timeout` bounds the whole operation.
+/// Errors: as Session::send / request (timeout kind temporary, a failed session its error).
+awaitable<Result<PresenceSnapshot>> announce_and_collect(stream::Session& session,
+                                                         SnapshotOptions options);
+
+}  // namespace xmpp::roster

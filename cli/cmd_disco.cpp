@@ -171,18 +171,27 @@ awaitable<Outcome> run_disco(Context& ctx, DiscoArgs args) {
 
 Runner setup_disco(CLI::App& command) {
   auto args = std::make_shared<DiscoArgs>();
-  command.add_option("ACTION", args->action, "info, items or tree")
-      ->required()
-      ->check(CLI::IsMember({"info", "items", "tree"}));
-  command.add_option("JID", args->target, "the entity to ask: a server, a component or a full JID")
-      ->required()
-      ->check(jid_validator());
-  command.add_option("--node", args->node, "the node to ask about (XEP-0030 node)")
-      ->type_name("NODE");
-  command.add_option("--depth", args->depth, "tree: levels of items below JID (default 2)")
+  command.require_subcommand(1);
+  const auto add_target = [&args](CLI::App* sub, const std::string& node_help) {
+    sub->add_option("JID", args->target, "the entity to ask: a server, a component or a full JID")
+        ->required()
+        ->check(jid_validator());
+    sub->add_option("--node", args->node, node_help)->type_name("NODE");
+    sub->footer("The global options (see xmpp --help) may stand before or after the command.\n"
+                "More: man xmpp-disco");
+    // The app is gone when the runner runs: the subcommand is recorded while parsing.
+    sub->parse_complete_callback([args, name = sub->get_name()] { args->action = name; });
+  };
+  add_target(command.add_subcommand("info", "identities, features and extension forms"),
+             "the node to ask about (XEP-0030 node)");
+  add_target(command.add_subcommand("items", "the items, every page (XEP-0059)"),
+             "the node whose items to list");
+  auto* tree = command.add_subcommand("tree", "walk the items recursively, info for each");
+  add_target(tree, "start the walk at this node of JID");
+  tree->add_option("--depth", args->depth, "levels of items below JID (default 2)")
       ->type_name("N")
       ->check(CLI::Range(0, 64).description(""));
-  command.add_option("--concurrency", args->concurrency, "tree: requests in flight (default 8)")
+  tree->add_option("--concurrency", args->concurrency, "requests in flight (default 8)")
       ->type_name("K")
       ->check(CLI::Range(1, 64).description(""));
   return [args](Context& ctx) { return run_disco(ctx, *args); };

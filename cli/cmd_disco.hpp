@@ -13,7 +13,7 @@
 namespace xmpp::cli {
 
 struct DiscoArgs {
-  std::string action;  ///< "info", "items" or "tree"
+  std::string action;  ///< the subcommand: "info", "items" or "tree"
   std::string target;
   std::optional<std::string> node;
   std::optional<int> depth;        ///< tree only (default 2)

@@ -18,7 +18,7 @@ _xmpp_command_table=(
   "send -m= --message= --lines --type= --subject= --thread= --id= --url= --attach= --muc --nick= --room-password= --receipt --raw --dry-run"
   "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
   "roster +list +add +set +remove +subscribe +unsubscribe +approve +deny +pending +export +import --presence --name= --group= --subscribe --no-groups --dry-run --prune"
-  "disco --node= --depth= --concurrency="
+  "disco +info +items +tree --node= --depth= --concurrency="
   "probe --nagios --warn-days= --crit-days="
   "ping --count= --interval="
   "version"

@@ -497,7 +497,7 @@ TEST_CASE("disco items with a node the entity does not have: exit 1, item-not-fo
   CHECK(n.log.requests[0].child_in(disco::k_ns_info)->attr("node") == "nope");
 }
 
-TEST_CASE("--depth and --concurrency are for tree only: exit 64, nothing sent") {
+TEST_CASE("--depth and --concurrency are options of disco tree only: exit 64, nothing sent") {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"disco", "info", "example.test", "--depth", "1"},
            {"disco", "items", "example.test", "--concurrency", "2"},
@@ -507,12 +507,14 @@ TEST_CASE("--depth and --concurrency are for tree only: exit 64, nothing sent") 
     CHECK(h.run(args) == 64);
     CHECK(h.opened == 0);
     CHECK(h.out.str().empty());
-    CHECK(h.err.str().find("is for `disco tree` only") != std::string::npos);
+    CHECK(h.err.str().find(args.back() == "1" ? "--depth" : "--concurrency") != std::string::npos);
   }
   Harness h;
   CHECK(h.run({"disco", "tree", "example.test", "--depth", "65"}) == 64);
   CHECK(h.run({"disco", "tree", "example.test", "--concurrency", "0"}) == 64);
   CHECK(h.run({"disco", "list", "example.test"}) == 64);
+  CHECK(h.run({"disco", "example.test"}) == 64);
+  CHECK(h.run({"disco"}) == 64);
   CHECK(h.opened == 0);
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "core/deadline.hpp"
 #include "stanza/namespaces.hpp"
 #include "stanza/presence.hpp"
 #include "stream/router.hpp"
@@ -14,11 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-milliseconds left_until(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-  return left < milliseconds(1) ? milliseconds(1) : left;
-}
 
 /// §4.7.2.3: an xs:byte (-128..127, surrounding whitespace allowed); anything else reads as 0.
 int read_priority(const std::optional<std::string>& text) {
@@ -133,13 +129,13 @@ awaitable<Result<PresenceSnapshot>> collect(stream::Session& session, SnapshotOp
   // §4.2.2, §3.1.3: the server sends our local contacts' presence and the subscription
   // requests it kept while it handles our presence, so it has sent them all before it answers
   // the next stanza (RFC 6120 §10.1). Any answer will do, an error too.
-  auto answered = co_await ping::ping(session, session.jid().domain_jid(), left_until(deadline));
+  auto answered = co_await ping::ping(session, session.jid().domain_jid(), time_left(deadline));
   if (!answered && answered.error().code != "stanza_error") {
     outcome = fail(answered.error().with_context("waiting for presence"));
   } else if (options.remote_domains && options.remote_grace > milliseconds(0)) {
     // §4.3: contacts' servers answer the probes whenever they do: wait a while longer. Nothing
     // ends this early but a failed session.
-    const auto grace = std::min(options.remote_grace, left_until(deadline));
+    const auto grace = std::min(options.remote_grace, time_left(deadline));
     stream::StanzaPredicate nothing = [](const xml::Element&) { return false; };
     auto waited = co_await session.wait_for(std::move(nothing), grace);
     if (!waited && waited.error().code != "timeout")

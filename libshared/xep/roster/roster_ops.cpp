@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "stanza/error.hpp"
 #include "stanza/iq.hpp"
 #include "xep/ping/ping_ops.hpp"
@@ -12,13 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-/// What is left of `deadline`, at least 1 ms (a zero timeout would fail before the answer can
-/// arrive).
-milliseconds left_until(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-  return left < milliseconds(1) ? milliseconds(1) : left;
-}
 
 awaitable<Result<Fetched>> fetch_roster(stream::Session& session, std::optional<Roster> cached,
                                         milliseconds timeout) {
@@ -50,7 +44,7 @@ awaitable<Result<Fetched>> fetch_roster(stream::Session& session, std::optional<
   // §2.6.3: the cached copy is current except for the changes the server now sends as pushes.
   // It queued them before answering anything we send next, so once a ping to our server has
   // been answered (even with an error), every one of them has been dispatched.
-  auto round_trip = co_await ping::ping(session, session.jid().domain_jid(), left_until(deadline));
+  auto round_trip = co_await ping::ping(session, session.jid().domain_jid(), time_left(deadline));
   if (!round_trip && round_trip.error().code != "stanza_error")
     co_return fail(round_trip.error().with_context("roster get (waiting for roster pushes)"));
   Roster roster = std::move(*cached);

@@ -426,4 +426,16 @@ awaitable<void> reauthenticate(Peer& peer) {
                      "<sm xmlns='urn:xmpp:sm:3'/></stream:features>");
 }
 
+awaitable<std::unique_ptr<stream::Session>> open_session(Scenario& t) {
+  auto s = co_await stream::Session::open_on(t.transport(), false, t.options);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  co_return std::move(*s);
+}
+
+awaitable<void> clean_close(Peer& peer) {
+  co_await peer.expect_end();
+  peer.send("</stream:stream>");
+  co_await peer.expect_shutdown();
+}
+
 }  // namespace xmpp::test

@@ -150,6 +150,13 @@ struct Scenario {
            std::chrono::milliseconds deadline = std::chrono::milliseconds(5000));
 };
 
+/// The client side of a scenario: Session::open_on over the scenario's transport (STARTTLS), which
+/// must succeed.
+awaitable<std::unique_ptr<stream::Session>> open_session(Scenario& t);
+
+/// The server side of a graceful close: our </stream:stream> is answered and the transport shut.
+awaitable<void> clean_close(Peer& peer);
+
 /// RFC 5802 server side for tests: checks the client's messages and computes server-first and
 /// server-final with a fixed salt, iteration count and server nonce.
 class ScramServer {

@@ -41,18 +41,6 @@ awaitable<void> login_offering(Peer& peer, std::string extra) {
             "</bind></iq>");
 }
 
-awaitable<std::unique_ptr<stream::Session>> open_session(Scenario& t) {
-  auto s = co_await stream::Session::open_on(t.transport(), false, t.options);
-  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
-  co_return std::move(*s);
-}
-
-awaitable<void> clean_close(Peer& peer) {
-  co_await peer.expect_end();
-  peer.send("</stream:stream>");
-  co_await peer.expect_shutdown();
-}
-
 /// A roster push carrying one item; `from` empty = no 'from'.
 std::string push(const std::string& id, const std::string& from, const std::string& item,
                  const std::string& ver = {}) {

@@ -18,8 +18,11 @@ std::optional<std::string> env_var(const char* name) {
   return std::string(v);
 }
 
-/// An empty string when `pin` is a base64 SHA-256 (32 bytes), else what is wrong.
-std::string check_pin(const std::string& pin) {
+/// An empty string when `pin` is a base64 SHA-256 (32 bytes), else what is wrong. curl's
+/// --pinnedpubkey spelling "sha256//BASE64" is accepted too: the prefix is removed.
+std::string check_pin(std::string& pin) {
+  constexpr std::string_view k_curl_prefix = "sha256//";
+  if (pin.rfind(k_curl_prefix, 0) == 0) pin.erase(0, k_curl_prefix.size());
   const auto bytes = base64_decode(pin);
   if (!bytes || bytes->size() != 32)
     return "a pin is the base64 SHA-256 of the server's SPKI (44 characters)";
@@ -104,7 +107,7 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
   app.add_option("--pin", o.pins,
                  "accept only a server key with this SPKI SHA-256, base64 (repeatable)")
       ->type_name("SHA256")
-      ->check(CLI::Validator(check_pin, "", "pin"));
+      ->transform(CLI::Validator(check_pin, "", "pin"));
   app.add_flag("--insecure", o.insecure, "skip certificate verification (warns every time)");
   app.add_option("--sasl", o.sasl, "allow only these SASL mechanisms")->type_name("MECH,...");
   app.add_option("--resource", o.resource, "resource to bind (default: server-assigned)")
@@ -275,7 +278,7 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
     s.ca_file = config_path_value(*account->ca_file, config->path, env.home);
   s.pins = o.pins;
   if (s.pins.empty() && account) {
-    for (const auto& pin : account->pins) {
+    for (auto pin : account->pins) {
       if (auto why = check_pin(pin); !why.empty())
         return fail(ErrorKind::config, "config", "",
                     fmt::format("{} pin '{}': {}", where, pin, why));

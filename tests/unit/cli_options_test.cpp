@@ -110,6 +110,18 @@ TEST_CASE("every global option is parsed into the settings") {
   CHECK(d.password.empty());
 }
 
+TEST_CASE("--pin also takes curl's sha256//BASE64 spelling, stored without the prefix") {
+  const auto s = invocation({"ping", "example.org", "--pin",
+                             "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "--pin",
+                             "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="})
+                     .settings;
+  CHECK(s.pins == std::vector<std::string>{"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+                                           "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="});
+  CHECK(early({"ping", "example.org", "--pin", "sha256//"}).code == 64);
+  CHECK(early({"ping", "example.org", "--pin", "sha1//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="})
+            .code == 64);
+}
+
 TEST_CASE("defaults: 30 s timeout, automatic TLS, no account") {
   const auto s = invocation({"ping", "example.org"}).settings;
   CHECK(s.timeout == std::chrono::seconds(30));

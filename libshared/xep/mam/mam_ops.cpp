@@ -100,32 +100,44 @@ void account(Archive& out, const Page& page) {
   if (page.fin.page && page.fin.page->count) out.count = page.fin.page->count;
 }
 
-}  // namespace
-
-awaitable<Result<Archive>> query(stream::Session& session, std::optional<Jid> archive,
-                                 Filter filter, std::optional<std::size_t> max,
-                                 std::chrono::milliseconds timeout, std::size_t page_size) {
+/// Reads pages until the archive says it is complete, a page is empty, or `max` messages are
+/// kept. Forwards, each next page starts <after/> the previous page's <last/>; backwards (§4.3.3)
+/// it starts <before/> the previous page's <first/> ("" = the last page), and pages go in front,
+/// so the result is oldest first either way.
+awaitable<Result<Archive>> read_pages(stream::Session& session, std::optional<Jid> archive,
+                                      Filter filter, std::optional<std::size_t> max,
+                                      std::chrono::milliseconds timeout, std::size_t page_size,
+                                      Direction direction) {
+  const bool forward = direction == Direction::forward;
+  const std::string more = forward ? "more messages follow" : "older messages exist";
+  const std::string edge = forward ? "<last/>" : "<first/>";
   Archive out;
   if (page_size == 0) page_size = k_default_page_size;
-  std::set<std::string> seen_last;
-  std::optional<std::string> after;
+  std::set<std::string> seen;
+  std::optional<std::string> cursor;
+  if (!forward) cursor = std::string();
   while (!max || out.messages.size() < *max) {
     std::size_t want = page_size;
     if (max) want = std::min(want, *max - out.messages.size());
-    const rsm::Request set{want, after, std::nullopt, std::nullopt};
-    auto page = co_await read_page(session, archive, filter, set, Direction::forward, timeout,
-                                   out.pages + 1);
+    const rsm::Request set = forward ? rsm::Request{want, cursor, std::nullopt, std::nullopt}
+                                     : rsm::Request{want, std::nullopt, cursor, std::nullopt};
+    auto page =
+        co_await read_page(session, archive, filter, set, direction, timeout, out.pages + 1);
     if (!page) co_return fail(page.error());
     account(out, *page);
     const auto& fin = page->fin;
-    // An archive that ignores <after/> sends the same page again: keep what we have rather than
-    // loop or duplicate (§6.2: archive ids are unique).
-    if (fin.page && fin.page->last && !seen_last.insert(*fin.page->last).second) {
+    std::optional<std::string> next;
+    if (fin.page) next = forward ? fin.page->last : fin.page->first;
+    // An archive that ignores the cursor sends the same page again: keep what we have rather
+    // than loop or duplicate (§6.2: archive ids are unique).
+    if (next && !seen.insert(*next).second) {
       out.ignored += page->messages.size();
       break;
     }
     const bool empty = page->messages.empty();
-    out.messages.insert(out.messages.end(), std::make_move_iterator(page->messages.begin()),
+    // Each page is in chronological order (§4.3.3); backwards, it is older than what we have.
+    out.messages.insert(forward ? out.messages.end() : out.messages.begin(),
+                        std::make_move_iterator(page->messages.begin()),
                         std::make_move_iterator(page->messages.end()));
     if (fin.complete) {
       out.complete = true;
@@ -134,65 +146,37 @@ awaitable<Result<Archive>> query(stream::Session& session, std::optional<Jid> ar
     const std::string what = page_context(archive, session.jid(), out.pages);
     // §4.3.2: an incomplete answer must say where it stopped, or no next page can be asked for.
     if (!fin.page)
-      co_return fail(protocol_error(what, "the archive says more messages follow but sent no "
-                                          "RSM <set/> to continue from"));
-    if (!fin.page->last) {
+      co_return fail(protocol_error(
+          what, "the archive says " + more + " but sent no RSM <set/> to continue from"));
+    if (!next) {
       // XEP-0059 §2.2: an empty page has no <first/> or <last/>: nothing follows.
       if (empty) {
         out.complete = true;
         break;
       }
-      co_return fail(protocol_error(what, "the archive says more messages follow but its RSM "
-                                          "<set/> has no <last/> to continue from"));
+      co_return fail(protocol_error(what, "the archive says " + more + " but its RSM <set/> has no " +
+                                              edge + " to continue from"));
     }
-    after = fin.page->last;
+    cursor = next;
   }
   co_return out;
+}
+
+}  // namespace
+
+// Plain functions: the parameters are copied into the coroutine while the caller's objects live.
+awaitable<Result<Archive>> query(stream::Session& session, std::optional<Jid> archive,
+                                 Filter filter, std::optional<std::size_t> max,
+                                 std::chrono::milliseconds timeout, std::size_t page_size) {
+  return read_pages(session, std::move(archive), std::move(filter), max, timeout, page_size,
+                    Direction::forward);
 }
 
 awaitable<Result<Archive>> last(stream::Session& session, std::optional<Jid> archive, Filter filter,
                                 std::size_t count, std::chrono::milliseconds timeout,
                                 std::size_t page_size) {
-  Archive out;
-  if (page_size == 0) page_size = k_default_page_size;
-  std::set<std::string> seen_first;
-  // §4.3.3: an empty <before/> asks for the last page.
-  std::string before;
-  while (out.messages.size() < count) {
-    const std::size_t want = std::min(page_size, count - out.messages.size());
-    const rsm::Request set{want, std::nullopt, before, std::nullopt};
-    auto page = co_await read_page(session, archive, filter, set, Direction::backward, timeout,
-                                   out.pages + 1);
-    if (!page) co_return fail(page.error());
-    account(out, *page);
-    const auto& fin = page->fin;
-    if (fin.page && fin.page->first && !seen_first.insert(*fin.page->first).second) {
-      out.ignored += page->messages.size();
-      break;
-    }
-    const bool empty = page->messages.empty();
-    // Each page is in chronological order (§4.3.3) and older than what we have.
-    out.messages.insert(out.messages.begin(), std::make_move_iterator(page->messages.begin()),
-                        std::make_move_iterator(page->messages.end()));
-    if (fin.complete) {
-      out.complete = true;
-      break;
-    }
-    const std::string what = page_context(archive, session.jid(), out.pages);
-    if (!fin.page)
-      co_return fail(protocol_error(what, "the archive says older messages exist but sent no "
-                                          "RSM <set/> to continue from"));
-    if (!fin.page->first) {
-      if (empty) {
-        out.complete = true;
-        break;
-      }
-      co_return fail(protocol_error(what, "the archive says older messages exist but its RSM "
-                                          "<set/> has no <first/> to continue from"));
-    }
-    before = *fin.page->first;
-  }
-  co_return out;
+  return read_pages(session, std::move(archive), std::move(filter), count, timeout, page_size,
+                    Direction::backward);
 }
 
 awaitable<Result<bool>> archive_supported(stream::Session& session, std::optional<Jid> archive,

@@ -3,10 +3,7 @@
 // from its A-label form and from its parts; whatever fails must fail as a bad_jid usage error
 // naming the part. Any violation aborts, which the fuzzer reports as a crash.
 //
-// xmpp_fuzz_jid is the target; the fuzz build links it into a driver. Built alone by hand (one
-// command, from the top of the tree), with -DXMPP_FUZZ_STANDALONE for the libFuzzer entry point:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DXMPP_FUZZ_STANDALONE
-//           -Ilibshared fuzz/jid_fuzz.cpp libshared/jid/*.cpp -lidn2 -lunistring -o jid_fuzz
+// Run it with `fuzz/run SECONDS jid` (fuzz/CMakeLists.txt has both builds).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -41,7 +38,7 @@ bool is_ascii(const std::string& text) {
 
 } // namespace
 
-extern "C" int xmpp_fuzz_jid(const uint8_t* data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto parsed = xmpp::Jid::parse(input);
   if (!parsed) {
@@ -81,9 +78,3 @@ extern "C" int xmpp_fuzz_jid(const uint8_t* data, size_t size) {
   check(xmpp::is_same_bare(jid, jid.bare()), "is_same_bare(jid, bare())", input);
   return 0;
 }
-
-#ifdef XMPP_FUZZ_STANDALONE
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return xmpp_fuzz_jid(data, size);
-}
-#endif

@@ -2,14 +2,8 @@
 // server-message parser). Input: server-first-message [NUL server-final-message]. Each input runs
 // SCRAM-SHA-256 twice: server-final delivered in <success/> and as a challenge (RFC 6120 §6.4.6).
 //
-// Not wired into CMake. Build and run by hand from the repository root:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilibshared \
-//     fuzz/scram_fuzz.cpp libshared/sasl/*.cpp libshared/core/*.cpp -lcrypto -lidn -o scram_fuzz
-//   mkdir -p corpus && printf
-//   'r=rOprNGfwEbeRWgbNEkqO%%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096\0v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='
-//   > corpus/rfc7677
-//   ./scram_fuzz -max_total_time=20 corpus
-// The seed is the RFC 7677 §3 exchange, which this setup completes successfully.
+// Run it with `fuzz/run SECONDS scram`; the seed in fuzz/corpus/scram/ is the RFC 7677 §3 exchange,
+// which this setup completes successfully.
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -1,0 +1,126 @@
+// Differential libFuzzer target (SECURITY.md "Fuzzing", issue 11): our stream parser against
+// expat (Debian libexpat1-dev) on the same whole stream. Both report the top-level elements they
+// accepted, as {namespace}name in order, and whether they stopped on an error.
+//
+// We are allowed to be stricter than expat (restricted XML, limits, namespace rules of RFC 6120
+// §4.8 and §11 that a generic XML parser does not know), so an error of ours proves nothing. What
+// must never happen:
+//   - both accept an element at the same position but disagree on its name or namespace;
+//   - we accept more elements than expat, which stopped on an error: we took in bytes that are not
+//     well-formed XML;
+//   - neither stopped on an error, yet the counts differ: one of us lost or invented an element.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <expat.h>
+
+#include "xml/stream_parser.hpp"
+
+namespace {
+
+struct Accepted {
+  std::vector<std::string> elements;  ///< "{ns}name" of each complete top-level element
+  bool error = false;
+};
+
+Accepted ours(std::string_view input) {
+  Accepted result;
+  xmpp::xml::StreamParser parser(xmpp::xml::Limits{});
+  if (auto fed = parser.feed(input); !fed) {
+    result.error = true;
+    return result;
+  }
+  for (;;) {
+    auto next = parser.next();
+    if (!next) {
+      result.error = true;
+      return result;
+    }
+    if (!*next) return result;
+    if ((*next)->kind == xmpp::xml::StreamEvent::Kind::element) {
+      const auto& e = *(*next)->element;
+      result.elements.push_back("{" + e.ns() + "}" + e.name());
+    }
+  }
+}
+
+// Expat with namespace processing: names arrive as "URI<sep>local" (or "local" when unqualified).
+constexpr char k_separator = '\x01';
+
+struct ExpatState {
+  int depth = 0;
+  std::vector<std::string> names;  ///< the open elements' qualified names
+  Accepted* result = nullptr;
+};
+
+std::string braced(const XML_Char* name) {
+  const std::string text(name);
+  const auto sep = text.find(k_separator);
+  if (sep == std::string::npos) return "{}" + text;
+  return "{" + text.substr(0, sep) + "}" + text.substr(sep + 1);
+}
+
+void XMLCALL on_start(void* user, const XML_Char* name, const XML_Char**) {
+  auto* state = static_cast<ExpatState*>(user);
+  ++state->depth;
+  state->names.push_back(braced(name));
+}
+
+void XMLCALL on_end(void* user, const XML_Char*) {
+  auto* state = static_cast<ExpatState*>(user);
+  // depth 1 is the stream element; its children (depth 2) are the stanzas.
+  if (state->depth == 2) state->result->elements.push_back(state->names.back());
+  --state->depth;
+  state->names.pop_back();
+}
+
+Accepted theirs(std::string_view input) {
+  Accepted result;
+  ExpatState state;
+  state.result = &result;
+  XML_Parser parser = XML_ParserCreateNS("UTF-8", k_separator);
+  XML_SetUserData(parser, &state);
+  XML_SetElementHandler(parser, on_start, on_end);
+  // Not final: a stream that has not ended is not an error, exactly as for our parser.
+  if (XML_Parse(parser, input.data(), static_cast<int>(input.size()), XML_FALSE) ==
+      XML_STATUS_ERROR) {
+    result.error = true;
+  }
+  XML_ParserFree(parser);
+  return result;
+}
+
+[[noreturn]] void violation(const char* what, const Accepted& a, const Accepted& b) {
+  std::fprintf(stderr, "xml differential fuzz: %s\n", what);
+  std::fprintf(stderr, "  ours (%s):", a.error ? "error" : "ok");
+  for (const auto& e : a.elements) std::fprintf(stderr, " %s", e.c_str());
+  std::fprintf(stderr, "\n  expat (%s):", b.error ? "error" : "ok");
+  for (const auto& e : b.elements) std::fprintf(stderr, " %s", e.c_str());
+  std::fprintf(stderr, "\n");
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > 1 << 20) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const Accepted a = ours(input);
+  const Accepted b = theirs(input);
+  const std::size_t common = std::min(a.elements.size(), b.elements.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (a.elements[i] != b.elements[i]) violation("element names differ", a, b);
+  }
+  if (b.error && a.elements.size() > b.elements.size()) {
+    violation("we accepted an element expat rejects", a, b);
+  }
+  if (!a.error && !b.error && a.elements.size() != b.elements.size()) {
+    violation("element counts differ on a stream both accept", a, b);
+  }
+  return 0;
+}

@@ -95,7 +95,26 @@ std::string escape_terminal(std::string_view text, bool keep_newlines) {
 }
 
 std::string dump_json(const nlohmann::ordered_json& value) {
-  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  const std::string text =
+      value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // The serializer escapes C0 controls only. Outside ASCII a JSON document has characters only
+  // inside strings, where \uXXXX means the same character: so the ones that act on a terminal
+  // (SECURITY.md row 51) are spelled that way and `xmpp --json | cat` cannot drive the terminal.
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    const auto len = static_cast<unsigned char>(text[i]) < 0x80 ? 0 : decode_utf8(text, i, cp);
+    if (len != 0 && is_dangerous(cp)) {
+      append_u(out, cp);
+      i += len;
+    } else {
+      const std::size_t n = len == 0 ? 1 : len;
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 void print_report(const Report& report, bool json, std::ostream& out) {

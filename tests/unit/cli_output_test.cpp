@@ -65,6 +65,15 @@ TEST_CASE("escape_terminal: invalid UTF-8 bytes are shown as bytes, never passed
   CHECK(escape_terminal("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");  // U+1F600 is fine
 }
 
+TEST_CASE("dump_json: characters that act on a terminal are \\u escapes, other text is kept") {
+  const nlohmann::ordered_json doc = {
+      {"text", "a\x1b[2J b\xc2\x9b" "2J c\xe2\x80\xae" "d M\xc3\xbcnchen \xf0\x9f\x98\x80 \xe2\x80\xa8"}};
+  const std::string out = dump_json(doc);
+  CHECK(out ==
+        "{\"text\":\"a\\u001b[2J b\\u009b2J c\\u202ed M\xc3\xbcnchen \xf0\x9f\x98\x80 \\u2028\"}");
+  CHECK(nlohmann::json::parse(out)["text"] == doc["text"]);
+}
+
 TEST_CASE("error line: human and JSON") {
   const auto e = make_error(ErrorKind::no_perm, "auth_failed", "not-authorized",
                             "login as a@b: not-authorized");

@@ -13,8 +13,10 @@
 #define XMPP_COMMANDS(X)                                                                           \
   X(send, "send", "send messages to people or rooms, confirmed by the server")                     \
   X(listen, "listen", "print messages (and presence) as they arrive")                              \
-  X(roster, "roster", "contacts and presence subscriptions (RFC 6121)")                          \
+  X(roster, "roster", "contacts and presence subscriptions (RFC 6121)")                            \
+  X(muc, "muc", "chat rooms: join, send, create, configure, administer (XEP-0045)")                \
   X(disco, "disco", "service discovery: info, items, or the whole tree (XEP-0030)")                \
+  X(cmd, "cmd", "ad-hoc commands: list, show a form, run with answers (XEP-0050)")                 \
   X(probe, "probe", "one-shot server report: DNS, TLS, features, services")                        \
   X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
   X(version, "version", "software name and version of an entity (XEP-0092)")                       \

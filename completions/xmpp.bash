@@ -18,7 +18,9 @@ _xmpp_command_table=(
   "send -m= --message= --lines --type= --subject= --thread= --id= --url= --attach= --muc --nick= --room-password= --receipt --raw --dry-run"
   "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
   "roster +list +add +set +remove +subscribe +unsubscribe +approve +deny +pending +export +import --presence --name= --group= --subscribe --no-groups --dry-run --prune"
+  "muc +list +info +join +send +occupants +subject +history +create +config +destroy +invite +affiliation +role --nick= --nick-fallback --password= --history= --listen --count= -m= --message= --lines --max= --since= --set= --name= --description= --persistent --members-only --public --hidden --moderated --exist-ok --reason= --alternate= --direct --list="
   "disco +info +items +tree --node= --depth= --concurrency="
+  "cmd +list +show +run --field= --answers= --action= --interactive"
   "probe --nagios --warn-days= --crit-days="
   "ping --count= --interval="
   "version"
@@ -69,7 +71,11 @@ _xmpp_complete_value() {
       mapfile -t COMPREPLY < <(compgen -W "auto starttls direct" -- "$cur") ;;
     --type)
       mapfile -t COMPREPLY < <(compgen -W "chat normal headline groupchat" -- "$cur") ;;
-    --ca-file | --password-file | --config | --attach)
+    --action)
+      mapfile -t COMPREPLY < <(compgen -W "execute next prev complete cancel" -- "$cur") ;;
+    --list)
+      mapfile -t COMPREPLY < <(compgen -W "owner admin member outcast" -- "$cur") ;;
+    --ca-file | --password-file | --config | --attach | --answers)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     --trace)
@@ -104,6 +110,10 @@ _xmpp_complete_argument() {
       # A file, or - for standard output / input.
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur"; [[ - == "$cur"* ]] && echo -) ;;
+    "muc affiliation 2")
+      mapfile -t COMPREPLY < <(compgen -W "owner admin member outcast none" -- "$cur") ;;
+    "muc role 2")
+      mapfile -t COMPREPLY < <(compgen -W "moderator participant visitor none" -- "$cur") ;;
   esac
 }
 

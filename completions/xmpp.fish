@@ -11,7 +11,9 @@ function __xmpp_commands
         send 'send messages to people or rooms, confirmed by the server' \
         listen 'print messages (and presence) as they arrive' \
         roster 'contacts and presence subscriptions (RFC 6121)' \
+        muc 'chat rooms: join, send, create, configure, administer (XEP-0045)' \
         disco 'service discovery: info, items or the whole tree (XEP-0030)' \
+        cmd 'ad-hoc commands: list, show a form, run with answers (XEP-0050)' \
         probe 'one-shot server report: DNS, TLS, features, services' \
         ping 'measure round-trip times (XEP-0199)' \
         version 'ask an entity which software it runs (XEP-0092)' \
@@ -153,6 +155,49 @@ complete -c xmpp -n '__xmpp_using_command roster' -l subscribe -d 'add: also ask
 complete -c xmpp -n '__xmpp_using_command roster' -l dry-run -d 'import: only say what would change'
 complete -c xmpp -n '__xmpp_using_command roster' -l prune -d 'import: also remove contacts the file does not have'
 
+# muc
+set -l __xmpp_muc_subcommands list info join send occupants subject history create config destroy invite affiliation role
+set -l __xmpp_muc_none "__xmpp_using_command muc; and not __fish_seen_subcommand_from $__xmpp_muc_subcommands"
+complete -c xmpp -n $__xmpp_muc_none -f -a list -d 'the rooms of a service'
+complete -c xmpp -n $__xmpp_muc_none -f -a info -d 'what a room says about itself'
+complete -c xmpp -n $__xmpp_muc_none -f -a join -d 'enter a room, print what comes (--listen: stay)'
+complete -c xmpp -n $__xmpp_muc_none -f -a send -d 'send a message to a room'
+complete -c xmpp -n $__xmpp_muc_none -f -a occupants -d 'who is in a room'
+complete -c xmpp -n $__xmpp_muc_none -f -a subject -d 'read or set the subject'
+complete -c xmpp -n $__xmpp_muc_none -f -a history -d "the room's archive (XEP-0313)"
+complete -c xmpp -n $__xmpp_muc_none -f -a create -d 'create a room'
+complete -c xmpp -n $__xmpp_muc_none -f -a config -d 'show or change the configuration'
+complete -c xmpp -n $__xmpp_muc_none -f -a destroy -d 'destroy a room'
+complete -c xmpp -n $__xmpp_muc_none -f -a invite -d 'invite people'
+complete -c xmpp -n $__xmpp_muc_none -f -a affiliation -d 'list or set affiliations'
+complete -c xmpp -n $__xmpp_muc_none -f -a role -d "change an occupant's role (none kicks)"
+# The third argument of affiliation and role (after ROOM and JID or NICK).
+complete -c xmpp -n '__xmpp_using_command muc; and __fish_seen_subcommand_from affiliation; and test (count (__fish_print_cmd_args_without_options)) -eq 5' -f -a 'owner admin member outcast none'
+complete -c xmpp -n '__xmpp_using_command muc; and __fish_seen_subcommand_from role; and test (count (__fish_print_cmd_args_without_options)) -eq 5' -f -a 'moderator participant visitor none'
+complete -c xmpp -n '__xmpp_using_command muc' -l nick -x -d 'our nick in the room'
+complete -c xmpp -n '__xmpp_using_command muc' -l nick-fallback -d 'join: if the nick is taken, try NICK_2 to NICK_4'
+complete -c xmpp -n '__xmpp_using_command muc' -l password -x -d "the room's password (visible in ps; XMPP_ROOM_PASSWORD otherwise)"
+complete -c xmpp -n '__xmpp_using_command muc' -l history -x -d 'join: at most N messages of history'
+complete -c xmpp -n '__xmpp_using_command muc' -l listen -d 'join: stay and print what happens'
+complete -c xmpp -n '__xmpp_using_command muc' -l count -x -d 'join --listen: leave after N messages'
+complete -c xmpp -n '__xmpp_using_command muc' -s m -l message -x -d 'send: the message body'
+complete -c xmpp -n '__xmpp_using_command muc' -l lines -d 'send: each stdin line is its own message'
+complete -c xmpp -n '__xmpp_using_command muc' -l max -x -d 'history: the last N messages'
+complete -c xmpp -n '__xmpp_using_command muc' -l since -x -d 'history: since a time or a duration (2h, 7d)'
+complete -c xmpp -n '__xmpp_using_command muc' -l set -x -d 'create, config: set a field VAR=VALUE (repeatable)'
+complete -c xmpp -n '__xmpp_using_command muc' -l name -x -d "create, config: the room's name"
+complete -c xmpp -n '__xmpp_using_command muc' -l description -x -d "create, config: the room's description"
+complete -c xmpp -n '__xmpp_using_command muc' -l persistent -d 'create, config: keep the room when empty'
+complete -c xmpp -n '__xmpp_using_command muc' -l members-only -d 'create, config: only members may enter'
+complete -c xmpp -n '__xmpp_using_command muc' -l public -d 'create, config: list the room in the directory'
+complete -c xmpp -n '__xmpp_using_command muc' -l hidden -d 'create, config: keep the room out of the directory'
+complete -c xmpp -n '__xmpp_using_command muc' -l moderated -d 'create, config: only participants may speak'
+complete -c xmpp -n '__xmpp_using_command muc' -l exist-ok -d 'create: an existing room is success'
+complete -c xmpp -n '__xmpp_using_command muc' -l reason -x -d 'destroy, invite, affiliation, role: why'
+complete -c xmpp -n '__xmpp_using_command muc' -l alternate -x -d 'destroy: a room to go to instead'
+complete -c xmpp -n '__xmpp_using_command muc' -l direct -d 'invite: send XEP-0249 invitations'
+complete -c xmpp -n '__xmpp_using_command muc' -l list -x -a 'owner admin member outcast' -d 'affiliation: list only this affiliation'
+
 # disco
 complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'info' -d 'identities, features and extension forms'
 complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'items' -d 'all items, every page'
@@ -160,6 +205,16 @@ complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_
 complete -c xmpp -n '__xmpp_using_command disco' -l node -x -d 'the node to ask about'
 complete -c xmpp -n '__xmpp_using_command disco' -l depth -x -d 'tree: levels of items below JID'
 complete -c xmpp -n '__xmpp_using_command disco' -l concurrency -x -d 'tree: requests in flight'
+
+# cmd
+set -l __xmpp_cmd_none '__xmpp_using_command cmd; and not __fish_seen_subcommand_from list show run'
+complete -c xmpp -n $__xmpp_cmd_none -f -a list -d 'the commands an entity offers'
+complete -c xmpp -n $__xmpp_cmd_none -f -a show -d "the first stage's form, as a template"
+complete -c xmpp -n $__xmpp_cmd_none -f -a run -d "run a command, filling in every stage's form"
+complete -c xmpp -n '__xmpp_using_command cmd' -l field -x -d 'run: answer field VAR=VALUE (repeatable; VAR=@FILE)'
+complete -c xmpp -n '__xmpp_using_command cmd' -l answers -r -F -d 'run: answers from a JSON file'
+complete -c xmpp -n '__xmpp_using_command cmd' -l action -x -a 'execute next prev complete cancel' -d 'run: the action at each stage that offers it'
+complete -c xmpp -n '__xmpp_using_command cmd' -l interactive -d 'run: ask for every field on the terminal'
 
 # probe
 complete -c xmpp -n '__xmpp_using_command probe' -l nagios -d 'Nagios/Icinga plugin output'

@@ -160,6 +160,7 @@ awaitable<Result<Joined>> join_room(stream::Session& session, Jid room_jid, Join
       co_return fail(ErrorKind::remote, "stanza_error", "item-not-found",
                      "room " + room.str() + " does not exist");
     }
+    if (!options.instant_room) co_return joined;  // the caller configures the locked room
     // §10.1.2: an instant room, with the service's default configuration.
     auto unlocked = co_await session.request(make_instant_room_request(room), options.timeout);
     if (!unlocked) {

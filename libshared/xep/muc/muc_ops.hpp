@@ -25,6 +25,10 @@ struct JoinOptions {
   /// destroyed) and fail with item-not-found "room ... does not exist"; true = accept the default
   /// configuration (instant room, §10.1.2) and stay.
   bool allow_create = false;
+  /// With allow_create, when the join created the room: true = accept the default configuration
+  /// at once (instant room, §10.1.2); false = return with the room still locked (Joined::created
+  /// set), for the caller to configure (§10.1.3-§10.1.4) or cancel (§10.1.6) it.
+  bool instant_room = true;
   std::chrono::milliseconds timeout{15000};
 };
 

@@ -438,4 +438,18 @@ awaitable<void> clean_close(Peer& peer) {
   co_await peer.expect_shutdown();
 }
 
+LoginScript without_sm() {
+  LoginScript script;
+  script.sm = false;
+  return script;
+}
+
+awaitable<void> login_without_sm(Peer& peer) {
+  co_await peer.login(without_sm());
+}
+
+std::string id_of(const xml::Element& stanza) {
+  return stanza.attr("id").value_or("");
+}
+
 }  // namespace xmpp::test

@@ -157,6 +157,15 @@ awaitable<std::unique_ptr<stream::Session>> open_session(Scenario& t);
 /// The server side of a graceful close: our </stream:stream> is answered and the transport shut.
 awaitable<void> clean_close(Peer& peer);
 
+/// A login that offers no XEP-0198, so nothing but stanzas follows it: what the request and
+/// response tests of the XEP operations want.
+LoginScript without_sm();
+/// The server side of a login without XEP-0198 (without_sm()).
+awaitable<void> login_without_sm(Peer& peer);
+
+/// A stanza's 'id' ("" when it has none), to answer it.
+std::string id_of(const xml::Element& stanza);
+
 /// RFC 5802 server side for tests: checks the client's messages and computes server-first and
 /// server-final with a fixed salt, iteration count and server nonce.
 class ScramServer {

@@ -17,16 +17,7 @@ const Jid k_server = Jid::parse("example.test").value();
 constexpr const char* k_add_user = "http://jabber.org/protocol/admin#add-user";
 constexpr const char* k_cmd_ns = "http://jabber.org/protocol/commands";
 
-/// Login without XEP-0198, so that nothing but stanzas follows.
-awaitable<void> login(Peer& peer) {
-  LoginScript script;
-  script.sm = false;
-  co_await peer.login(script);
-}
 
-std::string id_of(const xml::Element& e) {
-  return e.attr("id").value_or("");
-}
 
 std::string result_from(const std::string& from, const xml::Element& request,
                         const std::string& payload) {
@@ -86,7 +77,7 @@ TEST_CASE("adhoc session: the command list drops items of other JIDs (§5)") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto get = co_await t.peer.expect(
             "<iq type='get' to='example.test' id='*'><query "
             "xmlns='http://jabber.org/protocol/disco#items' "
@@ -125,7 +116,7 @@ TEST_CASE("adhoc session: add-user walked to completion; a forged answer is igno
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto execute = co_await t.peer.expect(
             std::string("<iq type='set' to='example.test' id='*'><command xmlns='") + k_cmd_ns +
             "' node='" + k_add_user + "' action='execute'/></iq>");
@@ -178,7 +169,7 @@ TEST_CASE("adhoc session: refusals of §4.4 and Prosody's forbidden are explaine
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto first = co_await t.peer.expect("<iq type='set' to='example.test' id='*'/>");
         // mod_adhoc's refusal: forbidden, with a canceled <command/> and an error note beside it.
         t.peer.send(
@@ -228,7 +219,7 @@ TEST_CASE("adhoc session: close() cancels an open session (§2.4.3)") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto execute = co_await t.peer.expect("<iq type='set' to='example.test' id='*'/>");
         t.peer.send(result_from("example.test", execute, add_user_form("sid-4")));
         auto cancel = co_await t.peer.expect(

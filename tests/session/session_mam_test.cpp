@@ -14,11 +14,6 @@ namespace {
 
 constexpr std::string_view k_room = "coven@chat.example.test";
 
-LoginScript no_sm() {
-  LoginScript script;
-  script.sm = false;  // nothing but stanzas follow the login
-  return script;
-}
 
 Jid jid(std::string_view text) {
   return Jid::parse(text).value();
@@ -72,7 +67,7 @@ TEST_CASE("mam: our own archive in two pages, <after/> = the first <fin/>'s <las
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q1 = co_await t.peer.expect(
             "<iq type='set' id='*'><query xmlns='urn:xmpp:mam:2' queryid='*'>"
             "<x xmlns='jabber:x:data' type='submit'>"
@@ -121,7 +116,7 @@ TEST_CASE("cve_2020_26547_mam_forged_results: results from an occupant, a strang
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'><query xmlns='urn:xmpp:mam:2' "
             "queryid='*'><x xmlns='jabber:x:data' type='submit'>"
@@ -156,7 +151,7 @@ TEST_CASE("mam: the last three messages of a room whose archive sends two per pa
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         const std::string room(k_room);
         // §4.3.3: an empty <before/> asks for the last page; no filter, no form.
         auto q1 = co_await t.peer.expect(
@@ -191,7 +186,7 @@ TEST_CASE("mam: a room without an archive answers feature-not-implemented; the e
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'><query xmlns='urn:xmpp:mam:2'/>"
             "</iq>");
@@ -231,7 +226,7 @@ TEST_CASE("mam: an archive that never answers is a timeout, and its late results
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q =
             co_await t.peer.expect("<iq type='set' id='*'><query xmlns='urn:xmpp:mam:2'/></iq>");
         auto ping =

@@ -17,16 +17,7 @@ const Jid k_room = Jid::parse("coven@chat.example.test").value();
 const Jid k_me = Jid::parse("coven@chat.example.test/alice").value();
 constexpr const char* k_admin = "http://jabber.org/protocol/muc#admin";
 
-/// Login without XEP-0198, so that nothing but stanzas follows (and flush() pings).
-awaitable<void> login(Peer& peer) {
-  LoginScript script;
-  script.sm = false;
-  co_await peer.login(script);
-}
 
-std::string id_of(const xml::Element& e) {
-  return e.attr("id").value_or("");
-}
 
 std::string result_from_room(const xml::Element& request, const std::string& payload = {}) {
   return "<iq type='result' from='coven@chat.example.test' to='alice@example.test/res1' id='" +
@@ -95,7 +86,7 @@ TEST_CASE("muc admin session: the owner list round trip (§10.5)") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto get = co_await t.peer.expect(
             "<iq type='get' to='coven@chat.example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='owner'/>"
@@ -125,7 +116,7 @@ TEST_CASE("muc admin session: a forbidden reply says what it means") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto get = co_await t.peer.expect("<iq type='get' to='coven@chat.example.test' id='*'>"
                                           "<query xmlns='http://jabber.org/protocol/muc#admin'>"
                                           "<item affiliation='admin'/></query></iq>");
@@ -158,7 +149,7 @@ TEST_CASE("muc admin session: destroy with reason and alternate venue (§10.9)")
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto set = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/muc#owner'>"
@@ -189,7 +180,7 @@ TEST_CASE("muc admin session: a kick (§8.2) and a refused one (§8.2 example 93
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto kick = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/muc#admin'><item nick='pistol' role='none'>"
@@ -228,7 +219,7 @@ TEST_CASE("muc admin session: affiliation changes go one per request and stop at
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto first = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' "
@@ -264,7 +255,7 @@ TEST_CASE("muc admin session: occupants are the presences before our self-presen
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         co_await t.peer.expect("<presence to='coven@chat.example.test/alice'>"
                                "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
         t.peer.send(
@@ -313,7 +304,7 @@ TEST_CASE("muc admin session: our subject is confirmed by its reflection; spoofs
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         co_await t.peer.expect("<message type='groupchat' to='coven@chat.example.test' id='*'>"
                                "<subject>Fire Burn</subject></message>");
         // Same text, but from another room with our nick, from another occupant, and with a body.
@@ -341,7 +332,7 @@ TEST_CASE("muc admin session: a refused subject change fails with the room's err
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto m = co_await t.peer.expect("<message type='groupchat' to='coven@chat.example.test' "
                                         "id='*'><subject>Mine now</subject></message>");
         // An error with another id is not the answer to ours.
@@ -371,7 +362,7 @@ TEST_CASE("muc admin session: no reflection at all is a timeout") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         co_await t.peer.expect("<message type='groupchat' to='coven@chat.example.test' id='*'>"
                                "<subject>Silence</subject></message>");
         t.peer.send(subject_from("coven@chat.example.test/mallory", "Silence"));
@@ -398,7 +389,7 @@ TEST_CASE("muc admin session: set_room_subject sends nothing when the room alrea
           co_await s->close();
         },
         [&]() -> awaitable<void> {
-          co_await login(t.peer);
+          co_await login_without_sm(t.peer);
           co_await t.peer.expect("<presence to='coven@chat.example.test/alice'>"
                                  "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
           t.peer.send(self_presence());
@@ -439,7 +430,7 @@ TEST_CASE("muc admin session: invitations, mediated and direct, confirmed by a f
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto m = co_await t.peer.expect(
             "<message to='coven@chat.example.test' id='*'>"
             "<x xmlns='http://jabber.org/protocol/muc#user'>"

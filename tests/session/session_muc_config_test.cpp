@@ -16,16 +16,7 @@ namespace {
 
 const Jid k_room = Jid::parse("coven@chat.example.test").value();
 
-/// Login without XEP-0198, so that nothing but stanzas follows.
-awaitable<void> login(Peer& peer) {
-  LoginScript script;
-  script.sm = false;
-  co_await peer.login(script);
-}
 
-std::string id_of(const xml::Element& e) {
-  return e.attr("id").value_or("");
-}
 
 std::string result_from_room(const xml::Element& request, const std::string& payload = {}) {
   return "<iq type='result' from='coven@chat.example.test' to='alice@example.test/res1' id='" +
@@ -74,7 +65,7 @@ TEST_CASE("muc config session: a reserved room is created, configured, read back
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         co_await t.peer.expect(
             "<presence to='coven@chat.example.test/alice'>"
             "<x xmlns='http://jabber.org/protocol/muc'/></presence>");
@@ -121,7 +112,7 @@ TEST_CASE("muc config session: a non-owner is refused the form (example 164)") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         auto get = co_await t.peer.expect(
             "<iq type='get' to='coven@chat.example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
@@ -149,7 +140,7 @@ TEST_CASE("muc config session: an unknown field cancels and destroys the new roo
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await login(t.peer);
+        co_await login_without_sm(t.peer);
         co_await t.peer.expect("<presence to='coven@chat.example.test/alice'/>");
         t.peer.send(k_created);
         auto get = co_await t.peer.expect("<iq type='get' to='coven@chat.example.test'/>");

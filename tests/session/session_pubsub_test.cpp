@@ -18,11 +18,6 @@ namespace {
 
 constexpr std::string_view k_service = "pubsub.example.test";
 
-LoginScript no_sm() {
-  LoginScript script;
-  script.sm = false;  // nothing but stanzas follow the login
-  return script;
-}
 
 Jid jid(std::string_view text) {
   return Jid::parse(text).value();
@@ -91,7 +86,7 @@ TEST_CASE("pubsub: create with configuration (§8.1.3), then configure one field
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto create = co_await t.peer.expect(
             "<iq type='set' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='ci'/><configure>"
@@ -146,7 +141,7 @@ TEST_CASE("pubsub: a configure answer the form does not know fails before anythi
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto get = co_await t.peer.expect(
             "<iq type='get' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'/></iq>");
@@ -176,7 +171,7 @@ TEST_CASE("pubsub: publish to our PEP service (no 'to'); the service's item id i
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto iq = co_await t.peer.expect(
             "<iq type='set' id='*'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
             "<publish node='http://jabber.org/protocol/geoloc'><item>"
@@ -215,7 +210,7 @@ TEST_CASE("pubsub: publish-options not met is explained (§7.1.5 precondition-no
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto iq = co_await t.peer.expect(
             "<iq type='set' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
@@ -253,7 +248,7 @@ TEST_CASE("pubsub: publish creating the missing node; a create conflict (a race)
           co_await s->close();
         },
         [&]() -> awaitable<void> {
-          co_await t.peer.login(no_sm());
+          co_await t.peer.login(without_sm());
           const std::string publish =
               "<iq type='set' to='pubsub.example.test' id='*'>"
               "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='ci'><item>"
@@ -291,7 +286,7 @@ TEST_CASE("pubsub: items over RSM pages, <after/> = the previous <last/> (§6.5.
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q1 = co_await t.peer.expect(
             "<iq type='get' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='ci'/></pubsub></iq>");
@@ -332,7 +327,7 @@ TEST_CASE("pubsub: a service that ignores <after/> ends the read incomplete, not
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q1 = co_await t.peer.expect("<iq type='get' id='*'/>");
         t.peer.send(result(q1, items_page({"a", "b"}, rsm_set("a", "b", 10))));
         auto q2 = co_await t.peer.expect("<iq type='get' id='*'/>");
@@ -361,7 +356,7 @@ TEST_CASE("pubsub: max_items is one request; item-not-found names the node") {
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto q = co_await t.peer.expect(
             "<iq type='get' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='ci' max_items='2'/>"
@@ -391,7 +386,7 @@ TEST_CASE("pubsub: a bare domain resolves to its pubsub component by disco (§5.
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto info = co_await t.peer.expect(
             "<iq type='get' to='example.test' id='*'>"
             "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -438,7 +433,7 @@ TEST_CASE("pubsub: owner affiliations listed and set (§8.9); forbidden for a no
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto get = co_await t.peer.expect(
             "<iq type='get' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>"
@@ -491,7 +486,7 @@ TEST_CASE("cve_2023_28686_pubsub_listen_forged_events: listen subscribes our ful
         co_await s->close();
       },
       [&]() -> awaitable<void> {
-        co_await t.peer.login(no_sm());
+        co_await t.peer.login(without_sm());
         auto subs = co_await t.peer.expect(
             "<iq type='get' to='pubsub.example.test' id='*'>"
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions node='ci'/>"
@@ -562,7 +557,7 @@ TEST_CASE("pubsub: listen with an existing subscription of that JID subscribes n
           co_await s->close();
         },
         [&]() -> awaitable<void> {
-          co_await t.peer.login(no_sm());
+          co_await t.peer.login(without_sm());
           auto subs = co_await t.peer.expect("<iq type='get' id='*'/>");
           if (refuse) {
             t.peer.send(error(subs, "cancel", "feature-not-implemented"));

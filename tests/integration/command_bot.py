@@ -34,6 +34,8 @@ from pathlib import Path
 import pytest
 import slixmpp
 
+from xmpp_client import stop_client
+
 LOGIN_TIMEOUT_S = 30
 NS_DATA = "jabber:x:data"
 
@@ -129,22 +131,7 @@ class CommandBot:
         self._ready.set()
 
     def close(self) -> None:
-        if self._client is not None and self._loop.is_running():
-            async def shutdown():
-                await self._client.disconnect(wait=2)
-                current = asyncio.current_task()
-                tasks = [t for t in asyncio.all_tasks() if t is not current]
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-            future = asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
-            try:
-                future.result(10)
-            except Exception:  # a client that is already gone has nothing to shut down
-                pass
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        stop_client(self._client, self._loop, self._thread)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -29,6 +29,27 @@ from slixmpp.xmlstream.matcher import MatchXPath
 LOGIN_TIMEOUT_S = 30
 
 
+def stop_client(client, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    """Disconnects a slixmpp client running on its own loop thread, cancels what is left on that
+    loop and stops it (each step bounded: a client that is already gone needs none of it)."""
+    if client is not None and loop.is_running():
+        async def shutdown():
+            await client.disconnect(wait=2)
+            current = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not current]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        future = asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        try:
+            future.result(10)
+        except Exception:  # a client that is already gone has nothing to shut down
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
 class XmppClient:
     def __init__(self, server, user: str, resource: str | None = None):
         # A resource of its own per client: a listener filtering on this full JID never sees
@@ -86,22 +107,7 @@ class XmppClient:
         self._ready.set()
 
     def close(self) -> None:
-        if self._client is not None and self._loop.is_running():
-            async def shutdown():
-                await self._client.disconnect(wait=2)
-                current = asyncio.current_task()
-                tasks = [t for t in asyncio.all_tasks() if t is not current]
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-            future = asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
-            try:
-                future.result(10)
-            except Exception:  # a client that is already gone has nothing to shut down
-                pass
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        stop_client(self._client, self._loop, self._thread)
 
     # -- sending ----------------------------------------------------------------------------
 

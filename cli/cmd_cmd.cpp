@@ -20,6 +20,18 @@
 namespace xmpp::cli {
 namespace {
 
+/// While it lives, a first SIGINT/SIGTERM only marks the context interrupted (Context::
+/// on_interrupt): the command then closes the open ad-hoc session before it exits 130/143.
+struct InterruptGuard {
+  explicit InterruptGuard(Context& context) : m_context(context) { m_context.on_interrupt([] {}); }
+  ~InterruptGuard() { m_context.on_interrupt(nullptr); }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  Context& m_context;
+};
+
 using std::chrono::milliseconds;
 
 /// Kept back from the overall deadline for each request, so a session can still be canceled.
@@ -79,10 +91,13 @@ class CmdRun {
   }
 
   awaitable<Outcome> show() {
+    // A first Ctrl-C lets the request finish so the session it opened is cancelled too.
+    const InterruptGuard guard(m_ctx);
     auto first = co_await adhoc::execute(m_session, m_jid, m_args.node, request_timeout(m_ctx));
     if (!first) co_return Outcome::failure(first.error());
     // CLI.md: show leaves nothing open on the responder.
     co_await close(*first);
+    if (m_ctx.interrupted()) co_return Outcome::failure(interrupted());
     auto report = std::make_unique<CmdShowReport>();
     report->jid = m_jid.str();
     report->node = m_args.node;
@@ -94,11 +109,7 @@ class CmdRun {
 
   awaitable<Outcome> run(std::vector<forms::Assignment> assignments, AnswersFile file,
                          std::optional<adhoc::Action> chosen) {
-    m_ctx.on_interrupt([] {});
-    struct Unregister {
-      Context& context;
-      ~Unregister() { context.on_interrupt(nullptr); }
-    } unregister{m_ctx};
+    const InterruptGuard guard(m_ctx);
 
     m_report = std::make_unique<CmdRunReport>();
     m_report->jid = m_jid.str();

@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <csignal>
 #include <unistd.h>
 
+#include <functional>
 #include <sstream>
 #include <variant>
 
@@ -33,6 +35,7 @@ struct Responder {
   std::optional<xml::Element> first;
   std::optional<xml::Element> last;  ///< replaces example 15
   std::vector<adhoc::Request> seen;
+  std::function<void()> on_execute;  ///< runs when a session is started (e.g. to raise a signal)
 
   std::optional<xml::Element> operator()(const xml::Element& iq) {
     if (iq.child("query", "http://jabber.org/protocol/disco#items") != nullptr)
@@ -42,8 +45,10 @@ struct Responder {
     seen.push_back(*request);
     if (request->action == adhoc::Action::cancel)
       return reply(iq, test::example("xep0050-ex19-canceled.xml"));
-    if (!request->sessionid)
+    if (!request->sessionid) {
+      if (on_execute) on_execute();
       return reply(iq, first ? *first : test::example("xep0050-ex11-stage1-form.xml"));
+    }
     if (request->action == adhoc::Action::next)
       return reply(iq, test::example("xep0050-ex13-stage2-form.xml"));
     if (request->action == adhoc::Action::prev)
@@ -76,6 +81,7 @@ struct Harness {
   }
   std::ostringstream out, err;
   std::shared_ptr<Responder> responder = std::make_shared<Responder>();
+  std::chrono::milliseconds reply_delay{0};  ///< how long every answer takes
   test::FakeSession::Log log;
   Io io{out, err,
         [](std::string_view) -> Result<std::optional<Secret>> { return std::optional<Secret>{}; },
@@ -83,6 +89,7 @@ struct Harness {
           auto executor = co_await asio::this_coro::executor;
           auto s = std::make_unique<test::FakeSession>(executor, o.jid.with_resource("fake"));
           s->responder = [r = responder](const xml::Element& iq) { return (*r)(iq); };
+          s->delay = reply_delay;
           s->log = &log;
           co_return std::unique_ptr<stream::Session>(std::move(s));
         },
@@ -165,6 +172,16 @@ TEST_CASE("cmd show: the first stage as a template, and the session canceled") {
   CHECK(text.find("service (list-single)\n  label: Service\n") != std::string::npos);
   CHECK(text.find("actions: next, cancel (execute: next)\nstatus: executing\n") !=
         std::string::npos);
+}
+
+TEST_CASE("cmd show: Ctrl-C during the request still cancels the session it opened, exit 130") {
+  Harness h;
+  // The signal arrives while the execute request is pending; its answer, which opens a session,
+  // comes after it.
+  h.reply_delay = std::chrono::milliseconds(200);
+  h.responder->on_execute = [] { std::raise(SIGINT); };
+  CHECK(h.run({"cmd", "show", std::string(k_responder), "config"}) == 130);
+  CHECK(h.responder->actions() == std::vector<A>{A::execute, A::cancel});
 }
 
 TEST_CASE("cmd show --json then run --answers with the dumped template") {

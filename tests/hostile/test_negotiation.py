@@ -6,6 +6,7 @@ ended within its deadline without a sanitizer report, and what the client did (n
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 
@@ -99,8 +100,11 @@ def test_row13_ten_mebibyte_stanza_is_cut_at_the_limit(hostile):
     assert_sane(out, 15)
     assert out.code == 76, out
     assert out.error["condition"] == "policy-violation", out
-    # The stanza is refused before it is buffered: memory stays near a normal run's.
-    assert out.max_rss_kib < baseline.max_rss_kib + 4096, (baseline.max_rss_kib, str(out))
+    # The stanza is refused before it is buffered: memory stays near a normal run's. Measured on
+    # the normal build only: ASan's redzones and its quarantine of freed blocks (scripts/test sets
+    # ASAN_OPTIONS for that layer) make peak RSS say nothing about what we buffer.
+    if "ASAN_OPTIONS" not in os.environ:
+        assert out.max_rss_kib < baseline.max_rss_kib + 4096, (baseline.max_rss_kib, str(out))
 
 
 def test_row15_deep_nesting_hits_the_depth_limit(hostile):

@@ -32,3 +32,25 @@ def missing(doc, keys) -> set:
     if not isinstance(doc, dict):
         return set(keys)
     return set(keys) - set(doc)
+
+
+def ok(run) -> dict:
+    """The JSON document of a run that must have succeeded (exit 0)."""
+    assert run.code == 0, str(run)
+    assert isinstance(run.json, dict), f"no JSON document on stdout\n{run}"
+    return run.json
+
+
+def assert_error(run, code, error_code=None, condition=None) -> dict:
+    """The --json error object of a run that must have failed with exit `code` (and, when given,
+    that error code and XMPP condition)."""
+    assert run.code == code, str(run)
+    assert run.error is not None, f"no JSON error line on stderr\n{run}"
+    error = run.error["error"]
+    assert set(error) == ERROR_KEYS, str(run)
+    assert error["exit"] == code, str(run)
+    if error_code is not None:
+        assert error["code"] == error_code, str(run)
+    if condition is not None:
+        assert error["condition"] == condition, str(run)
+    return error

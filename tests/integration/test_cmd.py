@@ -21,6 +21,7 @@ import uuid
 import pytest
 
 from command_bot import COLOURS, FIELDS_FORM_TYPE, CommandBot
+from shapes import assert_error, ok
 from xmpp_client import XmppClient
 
 ADMIN = "http://jabber.org/protocol/admin#"
@@ -37,7 +38,6 @@ LIST_KEYS = ["jid", "commands", "ignored"]
 SHOW_KEYS = ["jid", "node", "sessionid", "status", "actions", "notes", "form", "answers"]
 RUN_KEYS = ["jid", "node", "sessionid", "status", "stages"]
 STAGE_KEYS = ["status", "actions", "notes", "form"]
-ERROR_KEYS = {"code", "condition", "message", "exit"}
 
 WAIT_S = 30
 
@@ -45,21 +45,6 @@ WAIT_S = 30
 # ---- helpers ----
 
 
-def ok(run) -> dict:
-    assert run.code == 0, str(run)
-    assert isinstance(run.json, dict), f"no JSON document on stdout\n{run}"
-    return run.json
-
-
-def assert_error(run, code, condition=None) -> dict:
-    assert run.code == code, str(run)
-    assert run.error is not None, f"no JSON error line on stderr\n{run}"
-    error = run.error["error"]
-    assert set(error) == ERROR_KEYS, str(run)
-    assert error["exit"] == code, str(run)
-    if condition is not None:
-        assert error["condition"] == condition, str(run)
-    return error
 
 
 def cmd(run_xmpp, *args, user="admin", **kwargs):

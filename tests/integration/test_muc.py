@@ -12,15 +12,14 @@ and its exit, everything else by the exit of a run.
 from __future__ import annotations
 
 import json
-import signal
 import uuid
 
 import pytest
 
-from muc_rooms import Occupant, create_room, muc_service, post_messages, room_jid, try_join
+from muc_rooms import Occupant, create_room, muc_service, post_messages, room_jid
+from shapes import assert_error, ok
 
 WAIT_S = 30
-ERROR_KEYS = {"code", "condition", "message", "exit"}
 
 # The JSON shapes of man/xmpp-muc.1, keys in their order.
 LIST_KEYS = ["service", "rooms", "count", "truncated", "skipped"]
@@ -58,23 +57,6 @@ def muc(run_xmpp, user, *args, **kwargs):
     return run_xmpp("--json", "muc", *args, user=user, **kwargs)
 
 
-def ok(run) -> dict:
-    assert run.code == 0, str(run)
-    assert isinstance(run.json, dict), f"no JSON document on stdout\n{run}"
-    return run.json
-
-
-def assert_error(run, code, error_code=None, condition=None) -> dict:
-    assert run.code == code, str(run)
-    assert run.error is not None, f"no JSON error line on stderr\n{run}"
-    error = run.error["error"]
-    assert set(error) == ERROR_KEYS, str(run)
-    assert error["exit"] == code, str(run)
-    if error_code is not None:
-        assert error["code"] == error_code, str(run)
-    if condition is not None:
-        assert error["condition"] == condition, str(run)
-    return error
 
 
 def form_values(form) -> dict:

@@ -23,6 +23,7 @@ import uuid
 import pytest
 
 from conftest import free_port
+from shapes import assert_error, ok
 from xmpp_client import XmppClient
 
 # The JSON shapes of man/xmpp-roster.1, keys in their order.
@@ -38,7 +39,6 @@ PENDING_ENTRY_KEYS = ["jid", "status", "nick"]
 EXPORT_KEYS = ["format", "version", "account", "items"]
 EXPORT_ITEM_KEYS = ["jid", "name", "groups", "subscription"]
 IMPORT_KEYS = ["added", "updated", "removed", "subscribed", "unchanged", "dry_run"]
-ERROR_KEYS = {"code", "condition", "message", "exit"}
 
 WAIT_S = 30
 
@@ -56,23 +56,6 @@ def roster(run_xmpp, user, *args, **kwargs):
     return run_xmpp("roster", *args, "--json", user=user, **kwargs)
 
 
-def ok(run) -> dict:
-    assert run.code == 0, str(run)
-    assert isinstance(run.json, dict), f"no JSON document on stdout\n{run}"
-    return run.json
-
-
-def assert_error(run, code, error_code=None, condition=None) -> dict:
-    assert run.code == code, str(run)
-    assert run.error is not None, f"no JSON error line on stderr\n{run}"
-    error = run.error["error"]
-    assert set(error) == ERROR_KEYS, str(run)
-    assert error["exit"] == code, str(run)
-    if error_code is not None:
-        assert error["code"] == error_code, str(run)
-    if condition is not None:
-        assert error["condition"] == condition, str(run)
-    return error
 
 
 def check_item(item, jid, *, name=None, subscription="none", ask=False, groups=()):

@@ -99,13 +99,7 @@ struct Harness {
     Environment env;
     env.password = "pw";
     args.insert(args.begin(), {"-j", "requester@domain", "--timeout", "10"});
-    auto parsed = parse_command_line(args, env);
-    if (auto* early = std::get_if<EarlyExit>(&parsed)) {
-      err << early->err;
-      return early->code;
-    }
-    auto& inv = std::get<Invocation>(parsed);
-    return cli::run(inv.settings, inv.runner, io);
+    return cli::run_main(args, env, io);
   }
 
   Json json() const { return Json::parse(out.str()); }

@@ -699,13 +699,7 @@ struct MucHarness {
     Environment env;
     env.password = "pw";
     args.insert(args.begin(), {"-j", "bob@example.test"});
-    auto parsed = parse_command_line(args, env);
-    if (auto* early = std::get_if<EarlyExit>(&parsed)) {
-      err << early->err;
-      return early->code;
-    }
-    auto& inv = std::get<Invocation>(parsed);
-    return cli::run(inv.settings, inv.runner, *io);
+    return cli::run_main(args, env, *io);
   }
 
   std::vector<nlohmann::json> lines() const {

@@ -638,13 +638,7 @@ struct RunHarness {
         false};
 
   int run(std::vector<std::string> args, Environment env = {}) {
-    auto parsed = parse_command_line(args, env);
-    if (auto* early = std::get_if<EarlyExit>(&parsed)) {
-      err << early->err;
-      return early->code;
-    }
-    auto& inv = std::get<Invocation>(parsed);
-    return cli::run(inv.settings, inv.runner, io);
+    return cli::run_main(args, env, io);
   }
 };
 

@@ -271,13 +271,7 @@ struct Harness {
     env.password = "pw";
     env.xdg_cache_home = cache_home;
     args.insert(args.begin(), {"-j", "alice@example.test"});
-    auto parsed = parse_command_line(args, env);
-    if (auto* early = std::get_if<EarlyExit>(&parsed)) {
-      err << early->err;
-      return early->code;
-    }
-    auto& inv = std::get<Invocation>(parsed);
-    return cli::run(inv.settings, inv.runner, io);
+    return cli::run_main(args, env, io);
   }
   Json json() const { return Json::parse(out.str()); }
 };

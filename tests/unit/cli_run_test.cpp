@@ -52,13 +52,7 @@ struct Harness {
 
   int run(std::vector<std::string> args, Environment env = {}) {
     if (!env.password) env.password = "pw";
-    auto parsed = parse_command_line(args, env);
-    if (auto* early = std::get_if<EarlyExit>(&parsed)) {
-      err << early->err;
-      return early->code;
-    }
-    auto& inv = std::get<Invocation>(parsed);
-    return cli::run(inv.settings, inv.runner, io);
+    return cli::run_main(args, env, io);
   }
 };
 

@@ -46,3 +46,9 @@ if(XMPP_FUZZ)
   target_link_options(xmpp_build_flags INTERFACE -fno-sanitize=function)
 endif()
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+# Line coverage (issue 11): gcov instrumentation, read by scripts/coverage after the suites ran.
+# scripts/test turns it on in the ASan+UBSan build, which runs every suite anyway.
+if(XMPP_COVERAGE)
+  target_compile_options(xmpp_build_flags INTERFACE --coverage)
+  target_link_options(xmpp_build_flags INTERFACE --coverage)
+endif()

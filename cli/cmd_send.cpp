@@ -47,6 +47,10 @@ constexpr std::size_t k_human_failures = 20;
 /// How long leaving a room may take before we close the stream anyway (the server then leaves
 /// for us).
 constexpr milliseconds k_leave_wait{2000};
+/// Sending stops this much before the overall deadline, so that reaching --timeout ends with
+/// send's own report (each unconfirmed message listed, man xmpp-send "75") rather than the run
+/// loop's bare "timed out", which drops the report.
+constexpr milliseconds k_deadline_margin{100};
 
 Error usage(std::string message) {
   return make_error(ErrorKind::usage, "usage", "", std::move(message));
@@ -459,7 +463,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   IdSource ids(args.id, recipients.size() > 1 || args.lines);
   std::vector<SentMessage> not_sent;                // refused rooms, bad lines
   std::optional<Error> stop;                        // why submitting stopped early
-  const auto deadline = [&ctx] { return Clock::now() + ctx.remaining(); };
+  const auto deadline = [&ctx] { return Clock::now() + ctx.remaining() - k_deadline_margin; };
   const auto submit = [&](const std::string& text,
                           std::optional<std::size_t> line) -> awaitable<bool> {
     for (const auto& r : recipients) {
@@ -496,6 +500,15 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
       interrupted = true;
       reader.cancel();
     });
+    // The deadline ends the input like Ctrl-C: what was read is still submitted, and drain()
+    // then reports what the server did not confirm in time.
+    asio::steady_timer input_deadline(ctx.executor());
+    if (ctx.deadline()) {
+      input_deadline.expires_at(*ctx.deadline() - k_deadline_margin);
+      input_deadline.async_wait([&reader](const boost::system::error_code& ec) {
+        if (!ec) reader.cancel();
+      });
+    }
     for (std::size_t n = 1; !interrupted; ++n) {
       auto line = co_await reader.next();
       if (!line) {
@@ -515,6 +528,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
       }
       if (!co_await submit(**line, n)) break;
     }
+    input_deadline.cancel();
     ctx.on_interrupt(nullptr);
   } else {
     (void)co_await submit(body, std::nullopt);

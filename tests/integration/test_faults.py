@@ -1,0 +1,243 @@
+"""Faults on the real server (issue 11): Prosody frozen with SIGSTOP in the middle of a send (a
+half-open connection: TCP still accepts, nothing answers) ends in exit 75 within the deadline
+with the unconfirmed lines reported; Prosody killed with SIGKILL and restarted three times during
+a 10,000-line `--lines` run loses no line: each is in the recipient's archive or reported
+unconfirmed, and only a line written but unacknowledged when a connection died may arrive twice.
+
+Each test module has a Prosody of its own (faults_support.OwnServer), so that stopping and
+killing it disturbs no other test. Every wait is on an event (a trace line, an exit) with a
+deadline. The measured figures (recovery times, lines sent again, duplicates, lines/s) are
+printed and written to faults-figures.json in the test's directory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import uuid
+
+import pytest
+
+from faults_support import Archive, OwnServer, TracedRun
+
+# The run loop's wait for a clean close after a deadline (cli/context.hpp k_close_grace) and
+# room for a loaded machine or a sanitizer build: the client must be gone by --timeout + this.
+GRACE_S = 2.0 + 2.5
+WAIT_S = 120
+
+
+@pytest.fixture(scope="module")
+def own_server(request):
+    # Under /tmp, like conftest's server: the server user must traverse every parent directory.
+    directory = tempfile.mkdtemp(prefix="xmpp-faults-")
+    own = OwnServer(directory)
+    # The crash test reads 10,000+ messages back from one archive: the internal store's item
+    # limit (10,000 by default; mod_mam then deletes the oldest) and the page size must allow it.
+    own.start({"storage_archive_item_limit": "1000000", "max_archive_query_results": "500"})
+    yield own
+    own.stop()
+    if request.session.testsfailed:
+        print(f"\nfaults server directory kept (logs in server/): {directory}")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def mark() -> str:
+    return "f" + uuid.uuid4().hex[:10]
+
+
+def figures(tmp_path, name, values) -> None:
+    print(f"\n{name}: " + json.dumps(values))
+    path = tmp_path / "faults-figures.json"
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    doc[name] = values
+    path.write_text(json.dumps(doc, indent=1))
+
+
+@pytest.fixture
+def stopped_guard(own_server):
+    """SIGCONT after the test, whatever happened: the module's server must stay usable."""
+    yield
+    own_server.signal(signal.SIGCONT)
+
+
+def test_sigstop_during_lines_exits_75_with_the_unconfirmed_line(own_server, xmpp_bin, tmp_path,
+                                                                 stopped_guard):
+    server = own_server.server
+    sender, recipient = own_server.adduser("fs"), own_server.adduser("fr")
+    prefix = mark()
+    timeout = 8
+    run = TracedRun(xmpp_bin, server, sender,
+                    ["--timeout", str(timeout), "send", server.jid(recipient), "--lines",
+                     "--json", "--id", prefix], tmp_path, prefix)
+    try:
+        run.write("first line\n")
+        run.tracker.wait(lambda t: t.confirmed_max >= 1, WAIT_S, "line 1 acknowledged")
+        own_server.signal(signal.SIGSTOP)
+        stopped = time.monotonic()
+        run.write("second line\n")  # and stdin stays open, as with `tail -f`
+        code = run.wait(timeout + GRACE_S + 5)
+    finally:
+        run.kill()
+        own_server.signal(signal.SIGCONT)
+    assert code == 75, str(run)
+    assert run.elapsed <= timeout + GRACE_S, f"ended after {run.elapsed:.2f}s\n{run}"
+    to = server.jid(recipient)
+    report = run.report
+    assert report is not None, f"no JSON report on stdout\n{run}"
+    assert report["sent"] == [{"line": 1, "to": to, "id": f"{prefix}-1", "acked": True}], str(run)
+    (failed,) = report["failed"]
+    assert {k: failed[k] for k in ("line", "to", "id", "acked", "status")} == {
+        "line": 2, "to": to, "id": f"{prefix}-2", "acked": False, "status": "unconfirmed"}, str(run)
+    assert failed["error"]["code"] == "timeout", str(run)
+    error = run.error
+    assert error is not None and error["exit"] == 75 and error["code"] == "timeout", str(run)
+    assert error["message"].startswith("1 of 2 messages not confirmed by the server"), str(run)
+    assert run.tracker.transmissions[f"{prefix}-2"] == 1, str(run)
+    figures(tmp_path, "sigstop_lines", {"timeout_s": timeout,
+                                        "exit_after_s": round(run.elapsed, 3),
+                                        "stop_to_exit_s": round(run.ended - stopped, 3)})
+
+
+# Where the server freezes: the first bytes of the connection are out (TCP accepted), the
+# server said <proceed/> (the TLS handshake hangs), SASL succeeded (the stream restart hangs).
+STAGES = {
+    "tcp": lambda direction, data: direction == "OUT" and data.startswith("<?xml"),
+    "tls": lambda direction, data: direction == "IN" and data.startswith("<proceed"),
+    "auth": lambda direction, data: direction == "IN" and data.startswith("<success"),
+}
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_sigstop_half_open_single_message_exits_75(own_server, xmpp_bin, tmp_path, stage,
+                                                   stopped_guard):
+    """`xmpp send -m` (the body is read before connecting, so a slow stdin cannot hold it back):
+    the server freezes at `stage` of the login."""
+    server = own_server.server
+    sender, recipient = own_server.adduser("fs"), own_server.adduser("fr")
+    timeout = 5
+    frozen = threading.Event()
+    reached = STAGES[stage]
+    def freeze(raw: str) -> None:
+        # From the trace reader itself, the moment the line is seen.
+        parts = raw.split(" ", 2)
+        if not frozen.is_set() and len(parts) == 3 and reached(parts[1], parts[2]):
+            own_server.signal(signal.SIGSTOP)
+            frozen.set()
+
+    run = TracedRun(xmpp_bin, server, sender,
+                    ["--timeout", str(timeout), "send", server.jid(recipient), "-m", "frozen",
+                     "--json"], tmp_path, on_trace=freeze)
+    try:
+        run.close_stdin()
+        assert frozen.wait(WAIT_S), f"the trace never reached {stage}\n{run}"
+        code = run.wait(timeout + GRACE_S + 5)
+    finally:
+        run.kill()
+        own_server.signal(signal.SIGCONT)
+    assert code == 75, str(run)
+    assert run.elapsed <= timeout + GRACE_S, f"ended after {run.elapsed:.2f}s\n{run}"
+    assert run.stdout == "", str(run)  # nothing was sent: no report
+    assert run.error == {"code": "timeout", "condition": None,
+                         "message": f"timed out after {timeout} s", "exit": 75}, str(run)
+    figures(tmp_path, f"sigstop_{stage}", {"timeout_s": timeout,
+                                           "exit_after_s": round(run.elapsed, 3)})
+
+
+TOTAL = 10000
+KILL_AT = (2500, 5000, 7500)
+
+
+def test_three_crashes_during_10000_lines_lose_nothing(own_server, xmpp_bin, tmp_path):
+    server = own_server.server
+    sender, recipient = own_server.adduser("fs"), own_server.adduser("fr")
+    Archive(server, recipient).on()
+    prefix = mark()
+    bodies = {i: f"{prefix} line {i}" for i in range(1, TOTAL + 1)}
+    run = TracedRun(xmpp_bin, server, sender,
+                    ["--retries", "20", "-v", "send", server.jid(recipient), "--lines", "--json",
+                     "--id", prefix], tmp_path, prefix)
+    tracker = run.tracker
+    feed_error: list[BaseException] = []
+
+    def feeder():
+        # As fast as the client reads: its window (256 unacknowledged) sets the pace.
+        try:
+            for start in range(1, TOTAL + 1, 100):
+                run.write("".join(bodies[i] + "\n" for i in range(start, start + 100)))
+            run.close_stdin()
+        except (BrokenPipeError, ValueError) as exc:
+            feed_error.append(exc)
+
+    crashes = []
+    try:
+        feeding = threading.Thread(target=feeder, daemon=True)
+        feeding.start()
+        for n, target in enumerate(KILL_AT):
+            tracker.wait(lambda t: t.confirmed_max >= target, WAIT_S,
+                         f"{target} lines acknowledged")
+            with tracker.cond:
+                confirmed_at_kill = tracker.confirmed_max
+                in_flight = len(tracker.written) - tracker.acked_h
+            killed = time.time()
+            own_server.kill()
+            own_server.revive()
+            revived = time.time()
+            # Recovered: a new stream management session, and the server's first ack on it.
+            tracker.wait(lambda t: t.sessions >= n + 2 and t.first_ack_at[n + 1] is not None,
+                         WAIT_S, f"recovery from crash {n + 1}")
+            crashes.append({"confirmed_at_kill": confirmed_at_kill,
+                            "in_flight_at_kill": in_flight,
+                            "server_restart_s": round(revived - killed, 3),
+                            "session_again_s": round(tracker.enabled_at[n + 1] - killed, 3),
+                            "first_ack_s": round(tracker.first_ack_at[n + 1] - killed, 3)})
+        code = run.wait(600)
+        feeding.join(30)
+    finally:
+        run.kill()
+    assert not feed_error, f"stdin closed early: {feed_error}\n{run}"
+    assert code == 0, str(run)
+    report = run.report
+    assert report is not None and report["failed"] == [], str(run)
+    to = server.jid(recipient)
+    assert report["sent"] == [{"line": i, "to": to, "id": f"{prefix}-{i}", "acked": True}
+                              for i in range(1, TOTAL + 1)], str(run)[:3000]
+    # One "logged in again" per crash (-v): each outage was one recovery.
+    recoveries = run.stderr.count("could not resume the stream, logged in again")
+    assert recoveries == len(KILL_AT), str(run)
+    assert tracker.resumed == 0, "a stream was resumed on a server that lost its state"
+
+    archived = [(sid, origin, body) for sid, origin, body in Archive(server, recipient).read()
+                if body.startswith(prefix + " ")]
+    by_id: dict[str, list[str]] = {}
+    for sid, origin, body in archived:
+        assert origin == sid, f"origin-id {origin} differs from the id {sid}"
+        by_id.setdefault(sid, []).append(body)
+    expected = {f"{prefix}-{i}": bodies[i] for i in bodies}
+    missing = sorted(set(expected) - set(by_id), key=tracker.line_of)
+    assert not missing, f"{len(missing)} acknowledged lines not archived: {missing[:10]}"
+    assert set(by_id) == set(expected), "archived messages that were never sent"
+    for sid, got in by_id.items():
+        assert set(got) == {expected[sid]}, f"{sid}: body changed: {got}"
+    duplicates = {sid for sid, got in by_id.items() if len(got) > 1}
+    resent = {sid for sid, n in tracker.transmissions.items() if n > 1}
+    # Only what was written and unacknowledged when a connection died is written again, and only
+    # what was written again arrives twice (same id and origin-id).
+    assert resent <= tracker.unacked_at_failure, sorted(resent - tracker.unacked_at_failure)[:10]
+    assert duplicates <= resent, sorted(duplicates - resent)[:10]
+    assert max(len(got) for got in by_id.values()) <= 1 + len(KILL_AT)
+    assert tracker.lost_sessions == len(KILL_AT), tracker.lost_sessions
+
+    figures(tmp_path, "crashes_10000_lines", {
+        "crashes": crashes,
+        "lines_resent": len(resent),
+        "unacked_at_failures": len(tracker.unacked_at_failure),
+        "duplicates_delivered": len(duplicates),
+        "archived": len(archived),
+        "run_s": round(run.elapsed, 3),
+        "lines_per_s": round(TOTAL / run.elapsed, 1),
+    })

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <optional>
@@ -144,14 +145,28 @@ struct StreamTransport::Impl {
       return reject(make_error(ErrorKind::no_perm, "cert_untrusted", "", message));
     }
     if (depth != 0) return true;
+    X509* leaf = X509_STORE_CTX_get_current_cert(store);
     PresentedIdentities ids;
-    if (const auto der = der_of(X509_STORE_CTX_get_current_cert(store)))
+    if (const auto der = der_of(leaf))
       if (auto parsed = presented_identities(*der)) ids = std::move(*parsed);
-    if (identity_matches(ids, policy.reference_domain, direct)) return true;
-    X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
-    return reject(make_error(ErrorKind::no_perm, "cert_name_mismatch", "",
-                             "certificate of " + peer + " is not valid for " +
-                                 policy.reference_domain + ": it names " + describe(ids)));
+    if (!identity_matches(ids, policy.reference_domain, direct)) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+      return reject(make_error(ErrorKind::no_perm, "cert_name_mismatch", "",
+                               "certificate of " + peer + " is not valid for " +
+                                   policy.reference_domain + ": it names " + describe(ids)));
+    }
+    // Every suite we offer (TLS 1.3; TLS 1.2 ECDHE only, tls/context.cpp) has the server sign
+    // with this key, so a keyUsage extension must allow digitalSignature (RFC 8446 §4.4.2.2,
+    // RFC 5280 §4.2.1.3). OpenSSL's ssl_server purpose also passes keyEncipherment or
+    // keyAgreement alone. X509_get_key_usage() is all bits when there is no keyUsage.
+    if ((X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE) == 0) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_INVALID_PURPOSE);
+      return reject(make_error(ErrorKind::no_perm, "cert_untrusted", "",
+                               "certificate of " + policy.reference_domain + " (" + peer +
+                                   ") not trusted: its key usage does not allow the digital "
+                                   "signature the TLS handshake needs (RFC 8446 §4.4.2.2)"));
+    }
+    return true;
   }
 
   Error handshake_error(const error_code& ec) const {

@@ -23,8 +23,9 @@ namespace xmpp::tls {
 ///     Pins apply even with `insecure`.
 ///  2. `policy.insecure`: nothing is checked; TlsInfo::verified is false.
 ///  3. Otherwise the chain must verify against the trust store (system, or `policy.ca_file` only),
-///     and the leaf must name `policy.reference_domain` as a DNS-ID, SRV-ID or XmppAddr
-///     (tls/identity.hpp; never the subject CN, never the SRV target or --host).
+///     the leaf must name `policy.reference_domain` as a DNS-ID, SRV-ID or XmppAddr
+///     (tls/identity.hpp; never the subject CN, never the SRV target or --host), and a keyUsage
+///     on the leaf must allow digitalSignature (RFC 8446 §4.4.2.2: the server signs with it).
 /// With `policy.report_only` (`xmpp probe` only) the same rules run, but the first failure they
 /// find does not abort the handshake: its message goes to TlsInfo::verify_error and
 /// TlsInfo::verified stays false. Handshake and protocol failures ("tls_failed") still fail.

@@ -1,7 +1,7 @@
 """Fixtures of the hostile-server suite: a test CA and server certificate made per run with the
-openssl command, the binary under test ($XMPP_BIN, default build/cli/xmpp), and `hostile`, which
-runs the binary against a FakeServer playing one scenario and returns what happened: exit code,
-output, elapsed time, peak RSS, and the server's record.
+openssl command (certs.py), the binary under test ($XMPP_BIN, default build/cli/xmpp), and
+`hostile`, which runs the binary against a FakeServer playing one scenario and returns what
+happened: exit code, output, elapsed time, peak RSS, and the server's record.
 
 Peak RSS comes from GNU time (Debian package `time`), not from our own wait4: Linux keeps a
 process's high-water mark across exec, so a child forked from this (large) Python process would
@@ -16,33 +16,27 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
+from certs import Cert, CertFactory
 from fake_server import DOMAIN, PASSWORD, USER, FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+@pytest.fixture(scope="session")
+def cert_factory(tmp_path_factory) -> CertFactory:
+    """The run's test CA (certs.py); tests issue their own certificates from it."""
+    return CertFactory(tmp_path_factory.mktemp("hostile-certs"))
 
 
 @pytest.fixture(scope="session")
-def certs(tmp_path_factory) -> dict[str, str]:
-    """A CA and a certificate for DOMAIN (SAN dNSName, serverAuth) signed by it."""
-    d = tmp_path_factory.mktemp("hostile-certs")
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=Hostile test CA",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={DOMAIN}", cwd=d)
-    (d / "ext.cnf").write_text(f"subjectAltName=DNS:{DOMAIN}\nextendedKeyUsage=serverAuth\n"
-                               "basicConstraints=CA:FALSE\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", "server.pem", "-days", "30", "-extfile", "ext.cnf", cwd=d)
-    return {"ca": str(d / "ca.pem"), "cert": str(d / "server.pem"), "key": str(d / "server.key")}
+def certs(cert_factory) -> dict[str, str]:
+    """The CA and the honest server certificate for DOMAIN (SAN dNSName, serverAuth) it signed."""
+    server = cert_factory.issue("server", san=f"DNS:{DOMAIN}", subject=f"/CN={DOMAIN}")
+    return {"ca": cert_factory.ca, "cert": server.chain, "key": server.key}
 
 
 @pytest.fixture(scope="session")
@@ -86,19 +80,31 @@ class Outcome:
 
 @pytest.fixture
 def hostile(certs, xmpp_bin, tmp_path):
-    """hostile(scenario, *command, timeout=5, stdin=None) -> Outcome. The client logs in as
+    """hostile(scenario, *command, timeout=5, stdin=None, ...) -> Outcome. The client logs in as
     alice@example.test over STARTTLS to the fake server, trusting the run's CA, with --json unless
     json=False."""
 
     def run(scenario, *command: str, timeout: float = 5, stdin: str | None = None,
-            tls: str = "starttls", extra: tuple[str, ...] = (), json: bool = True) -> Outcome:
-        with FakeServer(scenario, certs["cert"], certs["key"]) as server:
-            argv = [xmpp_bin, *(["--json"] if json else []), "--host", "127.0.0.1", "--port", str(server.port),
-                    "--tls", tls, "--ca-file", certs["ca"], "-j", f"{USER}@{DOMAIN}",
+            tls: str = "starttls", extra: tuple[str, ...] = (), json: bool = True,
+            server_cert: Cert | None = None, jid: str = f"{USER}@{DOMAIN}",
+            dns: Callable[[int], str] | None = None) -> Outcome:
+        """`server_cert`: what the fake server presents (default: the honest certificate).
+        `dns`: called with the fake server's port, returns the "127.0.0.1:PORT" of a DNS server
+        (tests/integration/dnsstub.py) whose records lead there; the client then resolves the JID
+        domain through it (XMPP_DNS_SERVER) instead of being given --host and --port."""
+        cert, key = (server_cert.chain, server_cert.key) if server_cert else (certs["cert"],
+                                                                              certs["key"])
+        with FakeServer(scenario, cert, key) as server:
+            dns_server = dns(server.port) if dns else None
+            where = [] if dns_server else ["--host", "127.0.0.1", "--port", str(server.port)]
+            argv = [xmpp_bin, *(["--json"] if json else []), *where,
+                    "--tls", tls, "--ca-file", certs["ca"], "-j", jid,
                     "--timeout", str(timeout), *extra, *command]
             env = {k: v for k, v in os.environ.items() if not k.startswith("XMPP_")}
             env.update(XMPP_PASSWORD=PASSWORD, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path),
                        XDG_CACHE_HOME=str(tmp_path / "cache"))
+            if dns_server:
+                env["XMPP_DNS_SERVER"] = dns_server
             out, err, rss = tmp_path / "stdout", tmp_path / "stderr", tmp_path / "rss"
             timed = ["/usr/bin/time", "--quiet", "-f", "%M", "-o", str(rss), *argv]
             started = time.monotonic()
@@ -132,7 +138,8 @@ def assert_sane(outcome: Outcome, deadline: float) -> None:
     """Every scenario: ended within its deadline, no sanitizer report, no crash."""
     assert outcome.elapsed < deadline, f"took {outcome.elapsed:.1f} s\n{outcome}"
     assert outcome.code >= 0, f"killed by signal {-outcome.code}\n{outcome}"
-    assert "Sanitizer" not in outcome.stderr and "runtime error:" not in outcome.stderr, str(outcome)
+    assert "Sanitizer" not in outcome.stderr and "runtime error:" not in outcome.stderr, \
+        str(outcome)
 
 
 __all__ = ["assert_sane"]

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "net/connect.hpp"
 #include "net/watchdog.hpp"
@@ -624,6 +625,65 @@ TEST_CASE("a good certificate: verified, verify_error empty, the chain leaf firs
           CHECK(info.chain[1].issuer == "CN=Test CA");
           CHECK(info.chain[0].not_after - info.chain[0].not_before == 10L * 86400 + 3600);
         });
+  }
+}
+
+namespace {
+
+// `leaf` with a keyUsage extension added (make_cert gives leaves none), signed again by `issuer`.
+Cert with_key_usage(Cert leaf, const Cert& issuer, const char* usage) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer.x509.get(), leaf.x509.get(), nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_key_usage, usage);
+  REQUIRE(ext != nullptr);
+  REQUIRE(X509_add_ext(leaf.x509.get(), ext, -1) == 1);
+  X509_EXTENSION_free(ext);
+  REQUIRE(X509_sign(leaf.x509.get(), issuer.key.get(), EVP_sha256()) > 0);
+  return leaf;
+}
+
+}  // namespace
+
+TEST_CASE("keyUsage: the server's key must be allowed to sign (RFC 8446 §4.4.2.2)") {
+  TempDir dir;
+  TestPki pki(dir);
+  struct Case {
+    const char* usage;
+    const char* refusal;  // in the message; nullptr: accepted
+  };
+  // OpenSSL's ssl_server purpose alone passes keyEncipherment or keyAgreement without
+  // digitalSignature; every suite we offer has the server sign with the key.
+  const Case cases[] = {{"critical,digitalSignature", nullptr},
+                        {"critical,digitalSignature,keyEncipherment", nullptr},
+                        {"critical,keyEncipherment", "key usage does not allow"},
+                        {"critical,keyAgreement", "key usage does not allow"},
+                        {"critical,nonRepudiation", "unsuitable certificate purpose"}};
+  for (const auto& c : cases) {
+    INFO(c.usage);
+    const Cert leaf =
+        with_key_usage(make_cert(CertSpec{"", "DNS:example.test"}, &pki.ca), pki.ca, c.usage);
+    for (const bool report_only : {false, true}) {
+      INFO("report_only " << report_only);
+      connect_once(
+          leaf, {}, pki.ca_file, [&](ConnectOptions& o) { o.policy.report_only = report_only; },
+          [&](Result<Connected>& connected, unsigned short, const Seen& seen) {
+            if (report_only || c.refusal == nullptr) {
+              REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
+              const TlsInfo& info = connected->transport->tls();
+              CHECK(info.verified == (c.refusal == nullptr));
+              if (c.refusal != nullptr)
+                CHECK(info.verify_error.find(c.refusal) != std::string::npos);
+              return;
+            }
+            REQUIRE_FALSE(connected);
+            CHECK(connected.error().kind == ErrorKind::no_perm);
+            CHECK(connected.error().code == "cert_untrusted");
+            INFO(connected.error().message);
+            CHECK(connected.error().message.find(c.refusal) != std::string::npos);
+            CHECK_FALSE(seen.handshake_ok);
+          });
+    }
   }
 }
 

@@ -211,6 +211,7 @@ nlohmann::ordered_json SendReport::to_json() const {
   for (const auto& m : failed) f.push_back(message_json(m));
   j["sent"] = std::move(s);
   j["failed"] = std::move(f);
+  j["resent"] = resent;
   if (url) j["url"] = *url;
   return j;
 }
@@ -441,6 +442,9 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   };
   options.on_update = [&](const stream::Delivery& d) {
     SentMessage m{line_of(d.tag), d.to, d.id, d.state, std::nullopt, d.error, d.index};
+    // Counted once per message: a late bounce after the ack is its second update.
+    if (d.transmissions > 1 && !(d.server_acked && d.state == stream::DeliveryState::bounced))
+      ++report->resent;
     if (d.state == stream::DeliveryState::acked) {
       ++acked_count;
       if (keep_sent) report->sent.push_back(std::move(m));

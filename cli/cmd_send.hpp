@@ -34,10 +34,13 @@ struct SentMessage {
   std::size_t index = 0;        ///< submission order (not printed)
 };
 
-/// CLI.md: `{"sent":[{"to":..,"id":..,"acked":true}], "failed":[...]}`, plus "url" with --attach.
-/// Human output names only what failed (a successful send prints nothing, like mail(1)).
+/// CLI.md: `{"sent":[{"to":..,"id":..,"acked":true}], "failed":[...], "resent":N}`, plus "url"
+/// with --attach. "resent": messages written again after a reconnect (issue 11: those a receiver
+/// may see twice, with the same id and origin-id). Human output names only what failed (a
+/// successful send prints nothing, like mail(1)).
 struct SendReport : Report {
   std::vector<SentMessage> sent, failed;
+  std::size_t resent = 0;
   std::optional<std::string> url;
   /// --dry-run: the stanzas that would have been sent, serialised.
   std::optional<std::vector<std::string>> dry_run;

@@ -229,6 +229,8 @@ def test_three_crashes_during_10000_lines_lose_nothing(own_server, xmpp_bin, tmp
     # what was written again arrives twice (same id and origin-id).
     assert resent <= tracker.unacked_at_failure, sorted(resent - tracker.unacked_at_failure)[:10]
     assert duplicates <= resent, sorted(duplicates - resent)[:10]
+    # The report counts what was written again, so a receiver knows how many may be duplicates.
+    assert report["resent"] == len(resent), (report["resent"], len(resent))
     assert max(len(got) for got in by_id.values()) <= 1 + len(KILL_AT)
     assert tracker.lost_sessions == len(KILL_AT), tracker.lost_sessions
 

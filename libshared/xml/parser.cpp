@@ -59,6 +59,9 @@ constexpr std::string_view k_wrapper_close = "</w>";
 constexpr std::size_t k_memory_base = 4 * 1024 * 1024;
 constexpr std::size_t k_memory_per_stanza_byte = 8;
 constexpr std::size_t k_recycle_growth = 1024 * 1024;
+/// Predefined-entity references one document may hold: each takes at least 4 bytes ("&lt;"), so
+/// a stanza within the framer's limits never comes near it.
+constexpr XMLSize_t k_entity_expansion_limit = 64 * 1024 * 1024;
 
 // Thrown by handlers to stop Xerces at once; caught in XercesParser::Impl::run().
 struct Abort {
@@ -384,7 +387,11 @@ struct XercesParser::Impl {
     reader->setFeature(xc::XMLUni::fgXercesDisableDefaultEntityResolution, true);
     reader->setFeature(xc::XMLUni::fgXercesCalculateSrcOfs, true);
     reader->setFeature(xc::XMLUni::fgXercesContinueAfterFatalError, false);
-    security.setEntityExpansionLimit(16);
+    // Xerces counts every reference to the five predefined entities (&amp; &lt; ...) as an
+    // expansion, and no other entity can exist (DOCTYPE is refused), so a small limit such as
+    // SECURITY.md's ~16 refused ordinary text with 17 ampersands. The budget and the framer's
+    // stanza limit bound what a predefined reference can cost; this stays as a last backstop.
+    security.setEntityExpansionLimit(k_entity_expansion_limit);
     reader->setProperty(xc::XMLUni::fgXercesSecurityManager, &security);
     XMLSize_t low_water_mark = 0;
     reader->setProperty(xc::XMLUni::fgXercesLowWaterMark, &low_water_mark);

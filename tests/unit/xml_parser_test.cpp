@@ -28,6 +28,16 @@ TEST_CASE("parse_document: restricted XML and well-formedness") {
   CHECK(ok->child("c", "urn:a"));
 }
 
+TEST_CASE("predefined entity references are text, however many (no expansion limit hit)") {
+  XercesParser p;
+  std::string body;
+  for (int i = 0; i < 5000; ++i) body += "&amp;&lt;&gt;&quot;&apos;";
+  auto e = p.parse_document("<body>" + body + "</body>");
+  REQUIRE(e);
+  CHECK(e->text().size() == 5000 * 5);
+  CHECK(e->text().substr(0, 5) == "&<>\"'");
+}
+
 TEST_CASE("parse_fragment: exactly one element spanning the fragment, in the header's context") {
   XercesParser p;
   p.set_context(

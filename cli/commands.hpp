@@ -15,6 +15,7 @@
   X(listen, "listen", "print messages (and presence) as they arrive")                              \
   X(roster, "roster", "contacts and presence subscriptions (RFC 6121)")                            \
   X(muc, "muc", "chat rooms: join, send, create, configure, administer (XEP-0045)")                \
+  X(pubsub, "pubsub", "publish-subscribe: nodes, items, publish, subscribe, listen (XEP-0060)")    \
   X(disco, "disco", "service discovery: info, items, or the whole tree (XEP-0030)")                \
   X(cmd, "cmd", "ad-hoc commands: list, show a form, run with answers (XEP-0050)")                 \
   X(probe, "probe", "one-shot server report: DNS, TLS, features, services")                        \

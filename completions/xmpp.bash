@@ -19,6 +19,7 @@ _xmpp_command_table=(
   "listen --from= --type= --muc= --nick= --room-password= --count= --presence --carbons --no-receipts"
   "roster +list +add +set +remove +subscribe +unsubscribe +approve +deny +pending +export +import --presence --name= --group= --subscribe --no-groups --dry-run --prune"
   "muc +list +info +join +send +occupants +subject +history +create +config +destroy +invite +affiliation +role --nick= --nick-fallback --password= --history= --listen --count= -m= --message= --lines --max= --since= --set= --name= --description= --persistent --members-only --public --hidden --moderated --exist-ok --reason= --alternate= --direct --list="
+  "pubsub +nodes +info +create +configure +delete +purge +publish +items +retract +subscribe +unsubscribe +subscriptions +affiliations +listen --node= --set= --redirect= --id= --text= --payload-file= --json-payload --atom --title= --link= --summary= --geoloc= --accuracy= --option= --create-if-missing --max= --notify --jid= --owner --count="
   "disco +info +items +tree --node= --depth= --concurrency="
   "cmd +list +show +run --field= --answers= --action= --interactive"
   "probe --nagios --warn-days= --crit-days="
@@ -75,7 +76,7 @@ _xmpp_complete_value() {
       mapfile -t COMPREPLY < <(compgen -W "execute next prev complete cancel" -- "$cur") ;;
     --list)
       mapfile -t COMPREPLY < <(compgen -W "owner admin member outcast" -- "$cur") ;;
-    --ca-file | --password-file | --config | --attach | --answers)
+    --ca-file | --password-file | --config | --attach | --answers | --payload-file)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     --trace)
@@ -114,6 +115,8 @@ _xmpp_complete_argument() {
       mapfile -t COMPREPLY < <(compgen -W "owner admin member outcast none" -- "$cur") ;;
     "muc role 2")
       mapfile -t COMPREPLY < <(compgen -W "moderator participant visitor none" -- "$cur") ;;
+    "pubsub nodes 0" | "pubsub "*" 0")
+      mapfile -t COMPREPLY < <(compgen -W "pep" -- "$cur") ;;
   esac
 }
 

@@ -12,6 +12,7 @@ function __xmpp_commands
         listen 'print messages (and presence) as they arrive' \
         roster 'contacts and presence subscriptions (RFC 6121)' \
         muc 'chat rooms: join, send, create, configure, administer (XEP-0045)' \
+        pubsub 'publish-subscribe: nodes, items, publish, subscribe, listen (XEP-0060)' \
         disco 'service discovery: info, items or the whole tree (XEP-0030)' \
         cmd 'ad-hoc commands: list, show a form, run with answers (XEP-0050)' \
         probe 'one-shot server report: DNS, TLS, features, services' \
@@ -197,6 +198,45 @@ complete -c xmpp -n '__xmpp_using_command muc' -l reason -x -d 'destroy, invite,
 complete -c xmpp -n '__xmpp_using_command muc' -l alternate -x -d 'destroy: a room to go to instead'
 complete -c xmpp -n '__xmpp_using_command muc' -l direct -d 'invite: send XEP-0249 invitations'
 complete -c xmpp -n '__xmpp_using_command muc' -l list -x -a 'owner admin member outcast' -d 'affiliation: list only this affiliation'
+
+# pubsub
+set -l __xmpp_pubsub_subcommands nodes info create configure delete purge publish items retract subscribe unsubscribe subscriptions affiliations listen
+set -l __xmpp_pubsub_none "__xmpp_using_command pubsub; and not __fish_seen_subcommand_from $__xmpp_pubsub_subcommands"
+complete -c xmpp -n $__xmpp_pubsub_none -f -a nodes -d 'the nodes of a service'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a info -d "a node's type, features and meta-data"
+complete -c xmpp -n $__xmpp_pubsub_none -f -a create -d 'create a node'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a configure -d "show or change a node's configuration"
+complete -c xmpp -n $__xmpp_pubsub_none -f -a delete -d 'delete a node'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a purge -d 'remove every item of a node'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a publish -d 'publish an item'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a items -d "read a node's items"
+complete -c xmpp -n $__xmpp_pubsub_none -f -a retract -d 'delete items'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a subscribe -d 'subscribe to a node'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a unsubscribe -d 'cancel a subscription'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a subscriptions -d "our subscriptions, or a node's subscribers"
+complete -c xmpp -n $__xmpp_pubsub_none -f -a affiliations -d 'list or set affiliations'
+complete -c xmpp -n $__xmpp_pubsub_none -f -a listen -d "print a node's events as they come"
+complete -c xmpp -n '__xmpp_using_command pubsub; and __fish_seen_subcommand_from $__xmpp_pubsub_subcommands; and test (count (__fish_print_cmd_args_without_options)) -eq 3' -f -a pep -d 'our own PEP service'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l node -x -d 'nodes: the children of this collection node'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l set -x -d 'a node configuration field (affiliations: JID=AFFILIATION)'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l redirect -x -d 'delete: where subscribers should go instead'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l id -x -d 'publish: the item id; items: only this item'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l text -x -d 'publish: the payload is TEXT'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l payload-file -r -F -d 'publish: the payload from a file (- = stdin)'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l json-payload -d 'publish: stdin or the file is JSON'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l atom -d 'publish: an Atom entry'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l title -x -d "publish --atom: the entry's title"
+complete -c xmpp -n '__xmpp_using_command pubsub' -l link -x -d "publish --atom: the entry's link"
+complete -c xmpp -n '__xmpp_using_command pubsub' -l summary -x -d "publish --atom: the entry's summary"
+complete -c xmpp -n '__xmpp_using_command pubsub' -l geoloc -x -d 'publish: a location, LAT,LON'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l accuracy -x -d 'publish --geoloc: accuracy in meters'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l option -x -d 'publish: a publish-option'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l create-if-missing -d 'publish: create the node if missing'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l max -x -d 'items: the N most recent'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l notify -d 'retract: notify the subscribers'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l jid -x -d 'subscribe, unsubscribe: the subscriber'
+complete -c xmpp -n '__xmpp_using_command pubsub' -l owner -d "subscriptions, affiliations: the node's own lists"
+complete -c xmpp -n '__xmpp_using_command pubsub' -l count -x -d 'listen: exit after N events'
 
 # disco
 complete -c xmpp -n '__xmpp_using_command disco; and not __fish_seen_subcommand_from info items tree' -f -a 'info' -d 'identities, features and extension forms'

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/deadline.hpp"
+#include "stanza/iq.hpp"
 #include "xep/disco/disco_ops.hpp"
 
 namespace xmpp::pubsub {
@@ -37,6 +38,14 @@ Result<std::optional<forms::Form>> submit_form(std::string_view form_type,
   auto form = forms::make_submit(std::string(form_type), answers);
   if (!form) return fail(form.error());
   return std::optional<forms::Form>(std::move(*form));
+}
+
+/// `<iq type='get'><pubsub xmlns='...#owner'><default/></pubsub></iq>` (§8.3.1).
+xml::Element make_default_get(const Service& service) {
+  xml::Element pubsub("pubsub", std::string(k_ns_owner));
+  pubsub.add_child(xml::Element("default", std::string(k_ns_owner)));
+  return stanza::make_iq(stanza::IqType::get, service ? service->str() : std::string(),
+                         std::move(pubsub), {});
 }
 
 Jid own_bare(stream::Session& session) {
@@ -108,6 +117,25 @@ awaitable<Result<std::string>> create(stream::Session& session, Service service,
   auto name = parse_create_result(*reply, node);
   if (!name) co_return fail(name.error().with_context(what));
   co_return std::move(*name);
+}
+
+awaitable<Result<forms::Form>> default_configuration(stream::Session& session, Service service,
+                                                     std::chrono::milliseconds timeout) {
+  const std::string what = "the default node configuration of " + service_name(service);
+  // §8.3.2: the result carries the form in the same <default/>.
+  auto reply = co_await ask(session, make_default_get(service), Operation::configure_get, what,
+                            timeout);
+  if (!reply) co_return fail(reply.error());
+  const auto* pubsub = reply->child("pubsub", k_ns_owner);
+  const auto* def = pubsub ? pubsub->child("default", k_ns_owner) : nullptr;
+  const auto* x = def ? forms::find(*def) : nullptr;
+  if (x == nullptr)
+    co_return fail(make_error(ErrorKind::protocol, "bad_reply", "",
+                              "the default configuration result has no data form")
+                       .with_context(what));
+  auto form = forms::parse(*x);
+  if (!form) co_return fail(form.error().with_context(what));
+  co_return std::move(*form);
 }
 
 awaitable<Result<forms::Form>> configuration(stream::Session& session, Service service,

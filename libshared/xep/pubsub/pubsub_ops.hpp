@@ -65,6 +65,12 @@ awaitable<Result<std::string>> create(stream::Session& session, Service service,
                                       std::optional<std::string> node, forms::Answers config,
                                       std::chrono::milliseconds timeout);
 
+/// The service's default node configuration form (§8.3, `<default/>` in the owner namespace):
+/// the fields a new node's configuration may set, for checking --set answers before a create.
+/// Errors: as configuration(); kind protocol "bad_reply" when the result has no form.
+awaitable<Result<forms::Form>> default_configuration(stream::Session& session, Service service,
+                                                     std::chrono::milliseconds timeout);
+
 /// The node's configuration form (§8.2.1), with its current values.
 awaitable<Result<forms::Form>> configuration(stream::Session& session, Service service,
                                              std::string node, std::chrono::milliseconds timeout);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "event_lines.hpp"
 #include "listen_filter.hpp"
 #include "listen_message.hpp"
 #include "net/retry.hpp"
@@ -209,14 +210,15 @@ class Listener {
   }
 
   void print_ready(const stream::Session& session) {
-    if (m_ctx.json()) (void)emit(dump_json(ready_json(session.jid(), m_scope.rooms)));
+    if (m_ctx.json()) (void)m_lines.emit(dump_json(ready_json(session.jid(), m_scope.rooms)));
     m_ctx.note("listening as " + session.jid().str());
   }
 
   /// Prints and answers what the router queued. An outcome when listening is over: --count
   /// reached or stdout gone.
   std::optional<Outcome> drain(stream::Session& session) {
-    if (m_write_error) return write_failed();  // the ready line may have found stdout gone
+    if (m_lines.failed())
+      return m_lines.write_failed();  // the ready line may have found stdout gone
     while (!m_queue.empty()) {
       const xml::Element stanza = std::move(m_queue.front());
       m_queue.pop_front();
@@ -224,7 +226,7 @@ class Listener {
         handle_message(stanza, session);
       else
         handle_presence(stanza);
-      if (m_write_error) return write_failed();
+      if (m_lines.failed()) return m_lines.write_failed();
       if (m_args.count > 0 && m_printed >= m_args.count) return Outcome::success(nullptr);
     }
     return std::nullopt;
@@ -244,8 +246,9 @@ class Listener {
     } else {
       m_recent.remember(message);
       ++m_printed;
-      if (!emit(m_ctx.json() ? dump_json(to_json(message))
-                             : human_line(message, clock_text(std::chrono::system_clock::now()))))
+      if (!m_lines.emit(m_ctx.json()
+                            ? dump_json(to_json(message))
+                            : human_line(message, clock_text(std::chrono::system_clock::now()))))
         return;
     }
     // XEP-0184: the message was shown (now or before: a sender retransmitting it did not get
@@ -264,41 +267,17 @@ class Listener {
     const auto& presence = std::get<ListenPresence>(decoded);
     if (!m_filter.accepts(presence)) return;
     ++m_printed;
-    (void)emit(m_ctx.json() ? dump_json(to_json(presence))
-                            : human_line(presence, clock_text(std::chrono::system_clock::now())));
-  }
-
-  /// One line on stdout, flushed (a pipe reader sees each message as it arrives).
-  bool emit(const std::string& line) {
-    auto& out = m_ctx.out();
-    errno = 0;
-    out << line << '\n';
-    out.flush();
-    if (out) return true;
-    m_write_error = errno;
-    if (m_write_error == 0) m_write_error = EIO;
-    return false;
-  }
-
-  Outcome write_failed() const {
-    // `xmpp listen | head -1`: the reader has what it wanted; ending quietly is what it expects
-    // (as git log does). Any other write error (a full disk) loses output: say so.
-    if (m_write_error == EPIPE) return Outcome::success(nullptr);
-    return Outcome::failure(make_error(ErrorKind::cant_create, "write_failed", "",
-                                       std::string("cannot write to standard output: ") +
-                                           std::strerror(m_write_error)));
+    (void)m_lines.emit(m_ctx.json()
+                           ? dump_json(to_json(presence))
+                           : human_line(presence, clock_text(std::chrono::system_clock::now())));
   }
 
   Outcome deadline_reached() const {
     // --timeout bounds how long to listen: reaching it is the normal end, unless --count asked
     // for more than arrived.
-    if (m_args.count > 0 && m_printed < m_args.count)
-      return Outcome::failure(
-          make_error(ErrorKind::temporary, "timeout", "",
-                     fmt::format("timed out after {:g} s with {} of {} messages",
-                                 static_cast<double>(m_ctx.settings().timeout.count()) / 1000.0,
-                                 m_printed, m_args.count)));
-    return Outcome::success(nullptr);
+    return deadline_outcome(m_ctx.settings().timeout,
+                            m_args.count > 0 ? std::optional<long>(m_args.count) : std::nullopt,
+                            m_printed, "messages");
   }
 
   bool reconnectable(const Error& error) const {
@@ -362,7 +341,7 @@ class Listener {
   Clock::time_point m_started;
   int m_quick_drops = 0;
   int m_printed = 0;
-  int m_write_error = 0;
+  EventLines m_lines{m_ctx.out()};
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "cmd_send.hpp"
 #include "commands.hpp"
+#include "event_lines.hpp"
 #include "muc_admin_cmds.hpp"
 #include "muc_report.hpp"
 #include "stream/router.hpp"
@@ -141,7 +142,8 @@ awaitable<Result<Jid>> find_muc_service(Context& ctx, stream::Session& session) 
     if (info->has_identity("conference", "text")) co_return item.jid;
   }
   co_return fail(ErrorKind::remote, "no_muc_service", "item-not-found",
-                 domain.str() + " lists no multi-user chat service; name one: xmpp muc list SERVICE");
+                 domain.str() +
+                     " lists no multi-user chat service; name one: xmpp muc list SERVICE");
 }
 
 awaitable<Outcome> run_list(Context& ctx, stream::Session& session, Checked c) {
@@ -204,8 +206,10 @@ class Joiner {
         router.on({"presence", "", ""}, [this](const xml::Element& s) { m_queue.push_back(s); });
 
     auto options = join_options(m_ctx, m_checked, m_args.nick_fallback ? k_nick_retries : 0);
-    if (m_args.history) options.history_stanzas = *m_args.history;
-    else options.history_stanzas.reset();  // the room's default: printed, flagged as history
+    if (m_args.history)
+      options.history_stanzas = *m_args.history;
+    else
+      options.history_stanzas.reset();  // the room's default: printed, flagged as history
     auto joined = co_await muc::join(session, m_checked.target, std::move(options));
     if (!joined) {
       if (m_args.listen && m_ctx.interrupted()) co_return Outcome::success(nullptr);
@@ -216,9 +220,9 @@ class Joiner {
       co_return Outcome::failure(std::move(error));
     }
     JoinTracker tracker(session.jid(), *joined);
-    if (!emit(m_ctx.json() ? dump_json(to_json(JoinedEvent{*joined}))
-                           : human_line(JoinedEvent{*joined})))
-      co_return write_failed();
+    if (!m_lines.emit(m_ctx.json() ? dump_json(to_json(JoinedEvent{*joined}))
+                                   : human_line(JoinedEvent{*joined})))
+      co_return m_lines.write_failed();
 
     const auto burst_end = Clock::now() + step_timeout(m_ctx);
     int live = 0;
@@ -230,9 +234,10 @@ class Joiner {
         if (!event) continue;
         const auto* message = std::get_if<ListenMessage>(&*event);
         if (message && !message->history) ++live;
-        if (!emit(m_ctx.json() ? dump_json(to_json(*event))
-                               : human_line(*event, clock_text(std::chrono::system_clock::now()))))
-          co_return write_failed();
+        if (!m_lines.emit(m_ctx.json()
+                              ? dump_json(to_json(*event))
+                              : human_line(*event, clock_text(std::chrono::system_clock::now()))))
+          co_return m_lines.write_failed();
         if (tracker.removed()) co_return Outcome::failure(*tracker.removed());
         // Without --listen the subject ends it (§7.2.15); with it, --count does.
         if ((m_args.count && live >= *m_args.count) || (!m_args.listen && tracker.burst_over())) {
@@ -244,18 +249,18 @@ class Joiner {
       if (m_args.listen) {
         left = m_ctx.remaining() - k_deadline_margin;
       } else {
-        left = std::min(m_ctx.remaining(), std::chrono::duration_cast<milliseconds>(
-                                               burst_end - Clock::now()));
+        left = std::min(m_ctx.remaining(),
+                        std::chrono::duration_cast<milliseconds>(burst_end - Clock::now()));
       }
       if (left.count() <= 0) {
         if (!m_args.listen) m_ctx.note("the room sent no subject; leaving");
         co_await leave(session, *joined, tracker);
         co_return deadline_reached(live);
       }
-      auto woke = co_await session.wait_for(
-          [this](const xml::Element&) { return !m_queue.empty(); }, left);
+      auto woke =
+          co_await session.wait_for([this](const xml::Element&) { return !m_queue.empty(); }, left);
       if (woke || !session.failure()) continue;  // a wait's own timeout: the checks above decide
-      if (!m_queue.empty()) continue;             // what came before the end still counts
+      if (!m_queue.empty()) continue;            // what came before the end still counts
       if (m_ctx.interrupted()) co_return Outcome::success(nullptr);
       co_return Outcome::failure(*session.failure());
     }
@@ -271,39 +276,16 @@ class Joiner {
   }
 
   Outcome deadline_reached(int live) const {
-    if (m_args.count && live < *m_args.count)
-      return Outcome::failure(make_error(
-          ErrorKind::temporary, "timeout", "",
-          fmt::format("timed out after {:g} s with {} of {} messages",
-                      static_cast<double>(m_ctx.settings().timeout.count()) / 1000.0, live,
-                      *m_args.count)));
-    return Outcome::success(nullptr);
-  }
-
-  /// One line on stdout, flushed (a pipe reader sees each event as it comes).
-  bool emit(const std::string& line) {
-    auto& out = m_ctx.out();
-    errno = 0;
-    out << line << '\n';
-    out.flush();
-    if (out) return true;
-    m_write_error = errno != 0 ? errno : EIO;
-    return false;
-  }
-
-  Outcome write_failed() const {
-    // `xmpp muc join --listen ROOM | head -3`: the reader has what it wanted (as listen does).
-    if (m_write_error == EPIPE) return Outcome::success(nullptr);
-    return Outcome::failure(make_error(ErrorKind::cant_create, "write_failed", "",
-                                       std::string("cannot write to standard output: ") +
-                                           std::strerror(m_write_error)));
+    return deadline_outcome(m_ctx.settings().timeout,
+                            m_args.count ? std::optional<long>(*m_args.count) : std::nullopt, live,
+                            "messages");
   }
 
   Context& m_ctx;
   const MucArgs& m_args;
   Checked m_checked;
   std::deque<xml::Element> m_queue;
-  int m_write_error = 0;
+  EventLines m_lines{m_ctx.out()};
 };
 
 // ---- occupants, subject, history ----------------------------------------------------------------
@@ -451,7 +433,8 @@ Runner setup_muc(CLI::App& command) {
   add_password(send);
   subs.push_back(send);
 
-  auto* occupants = command.add_subcommand("occupants", "who is in a room: nick, role, affiliation");
+  auto* occupants =
+      command.add_subcommand("occupants", "who is in a room: nick, role, affiliation");
   add_room(occupants);
   add_nick(occupants);
   add_password(occupants);
@@ -469,8 +452,9 @@ Runner setup_muc(CLI::App& command) {
   history->add_option("--max", args->max, "at most N messages, the latest (default 50)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000000).description(""));
-  history->add_option("--since", args->since,
-                      "only messages since TIME: 2026-11-26T10:00:00Z, or ago: 90s, 30m, 2h, 7d")
+  history
+      ->add_option("--since", args->since,
+                   "only messages since TIME: 2026-11-26T10:00:00Z, or ago: 90s, 30m, 2h, 7d")
       ->type_name("TIME");
   subs.push_back(history);
 

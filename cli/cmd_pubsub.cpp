@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "event_lines.hpp"
 #include "form_report.hpp"
 #include "pubsub_publish.hpp"
 #include "pubsub_report.hpp"
@@ -473,8 +474,9 @@ class PubsubListen {
         }
         co_return Outcome::failure(event.error());
       }
-      if (!emit(m_ctx.json() ? dump_json(event_json(m_service.name, *event)) : event_line(*event)))
-        co_return write_failed();
+      if (!m_lines.emit(m_ctx.json() ? dump_json(event_json(m_service.name, *event))
+                                     : event_line(*event)))
+        co_return m_lines.write_failed();
       ++m_printed;
       if (event->kind == pubsub::EventKind::deleted) {
         // §8.4.2: the node and its subscriptions are gone.
@@ -496,32 +498,9 @@ class PubsubListen {
   Outcome deadline_reached() const {
     // As `xmpp listen`: --timeout bounds how long to listen, reaching it is the normal end,
     // unless --count asked for more events than came.
-    if (m_count && m_printed < *m_count)
-      return Outcome::failure(
-          make_error(ErrorKind::temporary, "timeout", "",
-                     fmt::format("timed out after {:g} s with {} of {} events",
-                                 static_cast<double>(m_ctx.settings().timeout.count()) / 1000.0,
-                                 m_printed, *m_count)));
-    return Outcome::success(nullptr);
-  }
-
-  /// One line on stdout, flushed (a pipe reader sees each event as it comes).
-  bool emit(const std::string& line) {
-    auto& out = m_ctx.out();
-    errno = 0;
-    out << line << '\n';
-    out.flush();
-    if (out) return true;
-    m_write_error = errno != 0 ? errno : EIO;
-    return false;
-  }
-
-  Outcome write_failed() const {
-    // `xmpp pubsub listen S N | head -3`: the reader has what it wanted (as listen does).
-    if (m_write_error == EPIPE) return Outcome::success(nullptr);
-    return Outcome::failure(make_error(ErrorKind::cant_create, "write_failed", "",
-                                       std::string("cannot write to standard output: ") +
-                                           std::strerror(m_write_error)));
+    return deadline_outcome(m_ctx.settings().timeout,
+                            m_count ? std::optional<long>(*m_count) : std::nullopt, m_printed,
+                            "events");
   }
 
   Context& m_ctx;
@@ -531,7 +510,7 @@ class PubsubListen {
   std::optional<int> m_count;
   int m_printed = 0;
   std::size_t m_ignored = 0;
-  int m_write_error = 0;
+  EventLines m_lines{m_ctx.out()};
 };
 
 // ---- the command --------------------------------------------------------------------------------

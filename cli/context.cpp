@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -266,11 +267,19 @@ class RunLoop {
   }
 
   void arm_grace() {
-    m_grace.expires_after(k_close_grace);
+    m_grace.expires_after(close_grace());
     m_grace.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       throw HardExit{m_code};
     });
+  }
+
+  /// The full grace, but never past the deadline by more than k_close_grace_after_deadline.
+  steady_clock::duration close_grace() const {
+    const auto deadline = m_ctx.deadline();
+    if (!deadline) return k_close_grace;
+    return std::clamp<steady_clock::duration>(*deadline - steady_clock::now(),
+                                              k_close_grace_after_deadline, k_close_grace);
   }
 
   void wait_signal() {

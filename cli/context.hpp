@@ -36,6 +36,9 @@ struct Io {
 
 /// How long a graceful close may take after the command is done, a deadline or a signal.
 inline constexpr std::chrono::milliseconds k_close_grace{2000};
+/// The close grace once --timeout has (nearly) passed: the server already had the whole
+/// deadline to answer, so the close may overrun it by this much at most.
+inline constexpr std::chrono::milliseconds k_close_grace_after_deadline{500};
 
 class Context {
  public:

@@ -167,6 +167,23 @@ TEST_CASE("the deadline also bounds connecting: a hanging open ends with exit 75
       "\n");
 }
 
+TEST_CASE("after --timeout, a server that never answers our close costs half a second, not two") {
+  Harness h;
+  const auto close_delay = seconds(30);
+  h.io.open_session = [&](stream::SessionOptions o)
+      -> awaitable<Result<std::unique_ptr<stream::Session>>> {
+    auto s = std::make_unique<test::FakeSession>(co_await asio::this_coro::executor,
+                                                 o.jid.with_resource("fake"));
+    s->close_delay = close_delay;
+    co_return std::unique_ptr<stream::Session>(std::move(s));
+  };
+  const auto started = steady_clock::now();
+  CHECK(h.run({"-j", "alice@example.test", "--timeout", "0.3", "ping", "example.test"}) == 75);
+  const auto took = steady_clock::now() - started;
+  CHECK(took > k_close_grace_after_deadline);                             // we did wait for it
+  CHECK(took < milliseconds(300) + k_close_grace_after_deadline + milliseconds(700));  // not 2.3 s
+}
+
 TEST_CASE("session errors keep their exit class") {
   for (auto [kind, code] :
        {std::pair{ErrorKind::no_host, 68}, std::pair{ErrorKind::unavailable, 69},

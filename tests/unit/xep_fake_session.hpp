@@ -40,6 +40,7 @@ class FakeSession : public stream::Session {
 
   Responder responder;
   std::chrono::milliseconds delay{0};
+  std::chrono::milliseconds close_delay{0};  ///< a server slow to answer our </stream:stream>
   std::vector<xml::Element> requests;  ///< every request, as sent (with its id)
   int close_calls = 0;
   Log* log = nullptr;  ///< also recorded here when set
@@ -78,6 +79,11 @@ class FakeSession : public stream::Session {
     m_closed = true;
     for (auto* t : m_timers)
       t->cancel();
+    if (close_delay.count() > 0) {
+      asio::steady_timer timer(m_executor, close_delay);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
     co_return Result<void>{};
   }
 

@@ -13,6 +13,7 @@ printed and written to faults-figures.json in the test's directory.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import tempfile
@@ -148,11 +149,13 @@ def test_sigstop_half_open_single_message_exits_75(own_server, xmpp_bin, tmp_pat
                                            "exit_after_s": round(run.elapsed, 3)})
 
 
-TOTAL = 10000
-KILL_AT = (2500, 5000, 7500)
+# Issue 11 asks for 10,000 lines. scripts/test lowers it for the ASan layer only (the same code
+# path, five times slower there), where it would take most of CI's time limit.
+TOTAL = int(os.environ.get("XMPP_TEST_FAULT_LINES", "10000"))
+KILL_AT = (TOTAL // 4, TOTAL // 2, 3 * TOTAL // 4)
 
 
-def test_three_crashes_during_10000_lines_lose_nothing(own_server, xmpp_bin, tmp_path):
+def test_three_crashes_during_a_lines_run_lose_nothing(own_server, xmpp_bin, tmp_path):
     server = own_server.server
     sender, recipient = own_server.adduser("fs"), own_server.adduser("fr")
     Archive(server, recipient).on()
@@ -234,7 +237,7 @@ def test_three_crashes_during_10000_lines_lose_nothing(own_server, xmpp_bin, tmp
     assert max(len(got) for got in by_id.values()) <= 1 + len(KILL_AT)
     assert tracker.lost_sessions == len(KILL_AT), tracker.lost_sessions
 
-    figures(tmp_path, "crashes_10000_lines", {
+    figures(tmp_path, f"crashes_{TOTAL}_lines", {
         "crashes": crashes,
         "lines_resent": len(resent),
         "unacked_at_failures": len(tracker.unacked_at_failure),

@@ -102,7 +102,7 @@ std::span<const char> bytes_of(const std::string& s) {
 
 /// Reads until 0 or an error, with `chunk`-byte reads; returns the bytes and the final outcome.
 awaitable<std::pair<std::string, Result<std::size_t>>> read_all(jingle_ft::ByteSource& source,
-                                                              std::size_t chunk) {
+                                                                std::size_t chunk) {
   std::string out;
   std::vector<char> buffer(chunk);
   for (;;) {

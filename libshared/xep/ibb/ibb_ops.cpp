@@ -33,8 +33,7 @@ Result<void> check_block_size(std::uint32_t block_size) {
 
 /// A failed request about the bytestream in words: a stanza error is the peer refusing `what`.
 Error describe(const Error& error, const Jid& peer, const std::string& what) {
-  if (error.code != "stanza_error")
-    return error.with_context(what + " to " + peer.str());
+  if (error.code != "stanza_error") return error.with_context(what + " to " + peer.str());
   Error out = error;
   out.message = "peer " + peer.str() + " refused " + what + " (" + error.message + ")";
   return out;
@@ -83,9 +82,9 @@ awaitable<void> send_chunk(std::shared_ptr<SinkState> state, xml::Element iq, st
   } done{*state};
   auto reply = co_await state->session->request(std::move(iq), state->options.timeout);
   if (!reply)
-    state->fail_once(describe(reply.error(), state->peer,
-                              "chunk " + std::to_string(seq) + " of the in-band bytestream " +
-                                  state->sid));
+    state->fail_once(
+        describe(reply.error(), state->peer,
+                 "chunk " + std::to_string(seq) + " of the in-band bytestream " + state->sid));
 }
 
 class Sink final : public jingle_ft::ByteSink {
@@ -203,7 +202,8 @@ struct SourceState {
 
   /// XEP-0047 §2.2: after a rule break the recipient closes the bytestream.
   void break_off(std::string reason) {
-    if (!failure) failure = make_error(ErrorKind::protocol, "ibb_closed", "", what() + ": " + reason);
+    if (!failure)
+      failure = make_error(ErrorKind::protocol, "ibb_closed", "", what() + ": " + reason);
     post_close();
     news.notify_all();
   }
@@ -277,7 +277,8 @@ xml::Element on_ibb_iq(SourceState& state, const xml::Element& iq) {
 /// Wakes a waiting read() when the session fails (Session::wait_for returns then): the router's
 /// responders wake it for everything else. Ends at the first stanza after which read() has
 /// something to return, so a watcher rarely outlives the read() it serves.
-awaitable<void> watch_session(std::shared_ptr<SourceState> state, std::chrono::milliseconds timeout) {
+awaitable<void> watch_session(std::shared_ptr<SourceState> state,
+                              std::chrono::milliseconds timeout) {
   // A named predicate: GCC 12 may destroy a lambda temporary of a co_await expression twice.
   // A raw pointer: this frame keeps the state alive while the session holds the predicate.
   stream::StanzaPredicate predicate = [s = state.get()](const xml::Element&) {
@@ -364,8 +365,7 @@ open_sink(stream::Session& session, Jid peer, std::string sid, SinkOptions optio
   open.block_size = options.block_size;
   open.stanza = StanzaKind::iq;
   auto reply = co_await session.request(make_open(peer, open), options.timeout);
-  if (!reply)
-    co_return fail(describe(reply.error(), peer, "the in-band bytestream"));
+  if (!reply) co_return fail(describe(reply.error(), peer, "the in-band bytestream"));
   auto state = std::make_shared<SinkState>(session, std::move(peer), std::move(sid), options);
   co_return std::unique_ptr<jingle_ft::ByteSink>(std::make_unique<Sink>(std::move(state)));
 }
@@ -380,13 +380,13 @@ Result<std::unique_ptr<jingle_ft::ByteSource>> expect_source(stream::Session& se
   std::vector<stream::Subscription> handlers;
   for (const char* name : {"open", "data", "close"}) {
     // The responders hold the state weakly: the Source owns it, and they are unregistered with it.
-    handlers.push_back(session.router().on_iq(
-        "set", name, std::string(k_ns),
-        [weak = std::weak_ptr<SourceState>(state)](const xml::Element& iq) {
-          auto s = weak.lock();
-          if (!s) return error_reply(iq, "item-not-found");
-          return on_ibb_iq(*s, iq);
-        }));
+    handlers.push_back(
+        session.router().on_iq("set", name, std::string(k_ns),
+                               [weak = std::weak_ptr<SourceState>(state)](const xml::Element& iq) {
+                                 auto s = weak.lock();
+                                 if (!s) return error_reply(iq, "item-not-found");
+                                 return on_ibb_iq(*s, iq);
+                               }));
   }
   return std::unique_ptr<jingle_ft::ByteSource>(
       std::make_unique<Source>(std::move(state), std::move(handlers)));

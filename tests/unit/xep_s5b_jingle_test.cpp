@@ -668,9 +668,14 @@ TEST_CASE("SECURITY.md row 45: a peer's 127.0.0.1 candidate is not dialled witho
   CHECK(out.responder_got == "from romeo");
 }
 
-TEST_CASE("negotiate: a notice for a candidate we never offered is bad_transport") {
+namespace {
+
+/// The initiator alone against a scripted peer: `theirs` is its offer, `notices` its
+/// transport-infos, queued before negotiate() runs. Returns the error code ("connected" if none).
+std::string scripted(s5b::Transport theirs, std::vector<s5b::Transport> notices,
+                     std::chrono::milliseconds peer_timeout = 2s) {
   asio::io_context io;
-  auto code = test::run_coroutine<std::string>(io, [&]() -> awaitable<std::string> {
+  return test::run_coroutine<std::string>(io, [&]() -> awaitable<std::string> {
     auto ex = co_await asio::this_coro::executor;
     test::FakeSession session(ex, k_romeo);
     auto in = std::make_shared<Mailbox>(ex);
@@ -678,19 +683,65 @@ TEST_CASE("negotiate: a notice for a candidate we never offered is bad_transport
     MemorySignalling sig(in, out);
     auto offer = co_await s5b::gather(session, party(s5b::Role::initiator).gather);
     REQUIRE(offer.has_value());
-    s5b::Transport theirs;
-    theirs.sid = k_sid;
-    s5b::Transport used;
-    used.sid = k_sid;
-    used.notice = s5b::Notice{s5b::NoticeKind::candidate_used, "never-offered"};
-    in->queue.push_back(used);
-    auto r = co_await s5b::negotiate(session, *offer, theirs, sig,
-                                     party(s5b::Role::initiator).negotiate);
+    for (auto& n : notices)
+      in->queue.push_back(n);
+    auto options = party(s5b::Role::initiator).negotiate;
+    options.peer_timeout = peer_timeout;
+    auto r = co_await s5b::negotiate(session, *offer, theirs, sig, options);
     std::string outcome = "connected";
     if (!r) outcome = r.error().code;
     co_return outcome;
   });
-  CHECK(code == "bad_transport");
+}
+
+s5b::Transport with_notice(s5b::NoticeKind kind, std::string cid = {}) {
+  s5b::Transport t;
+  t.sid = k_sid;
+  t.notice = s5b::Notice{kind, std::move(cid)};
+  return t;
+}
+
+s5b::Transport empty_offer(std::string sid = k_sid) {
+  s5b::Transport t;
+  t.sid = std::move(sid);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("negotiate: a notice for a candidate we never offered is bad_transport") {
+  CHECK(scripted(empty_offer(), {with_notice(s5b::NoticeKind::candidate_used, "never-offered")}) ==
+        "bad_transport");
+}
+
+TEST_CASE("negotiate: another sid, in the offer or in a transport-info, is bad_transport") {
+  CHECK(scripted(empty_offer("other"), {}) == "bad_transport");
+  auto wrong = with_notice(s5b::NoticeKind::candidate_error);
+  wrong.sid = "other";
+  CHECK(scripted(empty_offer(), {wrong}) == "bad_transport");
+}
+
+TEST_CASE("negotiate: activated before the peer's choice is bad_transport") {
+  CHECK(scripted(empty_offer(), {with_notice(s5b::NoticeKind::activated, "x")}) ==
+        "bad_transport");
+}
+
+TEST_CASE("negotiate: a silent peer is a timeout; later candidate offers are skipped") {
+  auto late = empty_offer();
+  s5b::Candidate c;
+  c.cid = "late";
+  c.host = "127.0.0.1";
+  c.port = 1;
+  c.jid = k_juliet;
+  c.priority = 1;
+  late.candidates.push_back(c);
+  CHECK(scripted(empty_offer(), {late}, 100ms) == "timeout");
+}
+
+TEST_CASE("negotiate: a UDP offer is refused (XEP-0065 §8 is not implemented)") {
+  auto udp = empty_offer();
+  udp.mode = s5b::Mode::udp;
+  CHECK(scripted(udp, {}) == "udp_unsupported");
 }
 
 TEST_CASE("negotiate: over the proxy, direct candidates disabled; the offerer activates (§2.5)") {

@@ -6,9 +6,13 @@
 // address and activate iqs through a FakeSession. Every test runs under a deadline.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -459,6 +463,18 @@ TEST_CASE("SocketBytestream: writing to a peer that is gone fails as connection_
 }
 
 // ---- gathering ----
+
+TEST_CASE("interface_addresses: no loopback, link-local, multicast or repeated address") {
+  const auto addresses = s5b::interface_addresses();
+  for (const auto& a : addresses) {
+    CAPTURE(a.to_string());
+    CHECK_FALSE(a.is_loopback());
+    CHECK_FALSE(a.is_multicast());
+    CHECK_FALSE(a.is_unspecified());
+    if (a.is_v6()) CHECK_FALSE(a.to_v6().is_link_local());
+    CHECK(std::count(addresses.begin(), addresses.end(), a) == 1);
+  }
+}
 
 TEST_CASE("gather: a direct candidate per address, §2.2 priorities, mode only from the initiator") {
   asio::io_context io;

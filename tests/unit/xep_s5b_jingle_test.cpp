@@ -314,9 +314,8 @@ Outcome run_negotiation(asio::io_context& io, PartySetup initiator, PartySetup r
                             outcome.initiator, outcome.initiator_got, from_initiator,
                             from_responder.size()),
                        asio::detached);
-        co_await side(*offer_r, offer_i->transport, sig_r, *session_r, responder,
-                      outcome.responder, outcome.responder_got, from_responder,
-                      from_initiator.size());
+        co_await side(*offer_r, offer_i->transport, sig_r, *session_r, responder, outcome.responder,
+                      outcome.responder_got, from_responder, from_initiator.size());
         // Both offers (their listeners) stay alive until the initiator's side is done too.
         co_await finished.all();
         io.stop();
@@ -324,7 +323,8 @@ Outcome run_negotiation(asio::io_context& io, PartySetup initiator, PartySetup r
       asio::detached);
   io.run_for(20s);
   if (proxy) proxy->stop();
-  REQUIRE_MESSAGE(!outcome.gather_error, (outcome.gather_error ? outcome.gather_error->message : ""));
+  REQUIRE_MESSAGE(!outcome.gather_error,
+                  (outcome.gather_error ? outcome.gather_error->message : ""));
   REQUIRE_MESSAGE(outcome.initiator.connected.has_value(), "the initiator did not finish in time");
   REQUIRE_MESSAGE(outcome.responder.connected.has_value(), "the responder did not finish in time");
   return outcome;
@@ -738,8 +738,7 @@ TEST_CASE("negotiate: another sid, in the offer or in a transport-info, is bad_t
 }
 
 TEST_CASE("negotiate: activated before the peer's choice is bad_transport") {
-  CHECK(scripted(empty_offer(), {with_notice(s5b::NoticeKind::activated, "x")}) ==
-        "bad_transport");
+  CHECK(scripted(empty_offer(), {with_notice(s5b::NoticeKind::activated, "x")}) == "bad_transport");
 }
 
 TEST_CASE("negotiate: a silent peer is a timeout; later candidate offers are skipped") {

@@ -53,8 +53,8 @@ awaitable<Result<Notice>> peer_choice(Signalling& signalling, std::string sid,
     auto transport = co_await signalling.next(time_left(deadline));
     if (!transport) co_return fail(transport.error().with_context("waiting for the peer's choice"));
     if (transport->sid != sid)
-      co_return bad_transport("transport-info for sid '" + transport->sid + "', expected '" +
-                              sid + "'");
+      co_return bad_transport("transport-info for sid '" + transport->sid + "', expected '" + sid +
+                              "'");
     if (!transport->notice) continue;
     const auto kind = transport->notice->kind;
     if (kind == NoticeKind::candidate_used || kind == NoticeKind::candidate_error)
@@ -74,8 +74,8 @@ awaitable<Result<void>> peer_activation(Signalling& signalling, std::string sid,
     if (!transport)
       co_return fail(transport.error().with_context("waiting for the proxy's activation"));
     if (transport->sid != sid)
-      co_return bad_transport("transport-info for sid '" + transport->sid + "', expected '" +
-                              sid + "'");
+      co_return bad_transport("transport-info for sid '" + transport->sid + "', expected '" + sid +
+                              "'");
     if (!transport->notice) continue;
     const auto& n = *transport->notice;
     if (n.kind == NoticeKind::proxy_error)
@@ -95,14 +95,13 @@ awaitable<Result<tcp::socket>> use_our_proxy(stream::Session& session, const Off
   const auto deadline = std::chrono::steady_clock::now() + options.proxy_timeout;
   // The proxy our own server named is trusted with local addresses (s5b_ops.hpp DialOptions).
   DialOptions dial{true, options.proxy_timeout, options.dns_server};
-  auto socket = co_await connect(candidate.host, candidate.port,
-                                 dst_addr(sid, ours.self, ours.peer), dial);
+  auto socket =
+      co_await connect(candidate.host, candidate.port, dst_addr(sid, ours.self, ours.peer), dial);
   std::optional<Error> failure;
   if (!socket) {
     failure = socket.error();
   } else {
-    auto activated =
-        co_await activate(session, candidate.jid, sid, ours.peer, time_left(deadline));
+    auto activated = co_await activate(session, candidate.jid, sid, ours.peer, time_left(deadline));
     if (!activated) failure = activated.error();
   }
   if (failure) {
@@ -231,7 +230,8 @@ awaitable<Result<Connected>> negotiate(stream::Session& session, Offer& ours, Tr
 
   // 1. Dial the peer's candidates in priority order (§2.3, §4 rule 1). The peer is the requester
   //    of its own candidates: DST.ADDR = SHA-1(sid + peer + self) (§2.2).
-  auto filtered = filter_candidates(theirs.candidates, {options.allow_local, options.max_candidates});
+  auto filtered =
+      filter_candidates(theirs.candidates, {options.allow_local, options.max_candidates});
   const std::string their_hash = dst_addr(sid, ours.peer, ours.self);
   const auto dial_deadline = std::chrono::steady_clock::now() + options.dial_total;
   std::optional<tcp::socket> dialled;
@@ -275,8 +275,8 @@ awaitable<Result<Connected>> negotiate(stream::Session& session, Offer& ours, Tr
                           " candidates and we none of its " +
                           std::to_string(theirs.candidates.size());
     if (!filtered.dropped.empty())
-      message += " (" + std::to_string(filtered.dropped.size()) + " not dialled, first: " +
-                 filtered.dropped.front().reason + ")";
+      message += " (" + std::to_string(filtered.dropped.size()) +
+                 " not dialled, first: " + filtered.dropped.front().reason + ")";
     if (last_dial_error) message += "; last failure: " + last_dial_error->message;
     co_return fail(ErrorKind::unavailable, "no_candidate", "", std::move(message));
   }
@@ -294,8 +294,8 @@ awaitable<Result<Connected>> negotiate(stream::Session& session, Offer& ours, Tr
     if (ours.listener) ours.listener->close();
     if (we_used->type == CandidateType::proxy) {
       // §2.5: the peer activates its proxy and says so; only then may data flow.
-      auto activated = co_await peer_activation(signalling, sid, we_used->cid,
-                                                options.peer_timeout);
+      auto activated =
+          co_await peer_activation(signalling, sid, we_used->cid, options.peer_timeout);
       if (!activated) co_return fail(activated.error());
     }
     co_return Connected{std::move(*dialled), std::move(*we_used), false,

@@ -21,7 +21,7 @@ def _message(body: str, sender: str = BOB, extra: str = "", attrs: str = "") -> 
 
 # -- iq origin and id rules (rows 31-34) --------------------------------------------------------
 
-def test_row31_iq_result_from_another_jid_is_not_the_answer(hostile):
+def test_row31_cve_2013_6483_iq_result_from_another_jid_is_not_the_answer(hostile):
     def scenario(conn):
         logged_in(conn)
         iq = conn.expect_iq("urn:xmpp:ping")
@@ -33,7 +33,7 @@ def test_row31_iq_result_from_another_jid_is_not_the_answer(hostile):
     assert out.code == 75, out
 
 
-def test_row32_request_reusing_our_pending_id_is_a_request(hostile):
+def test_row32_cve_2024_46957_request_reusing_our_pending_id_is_a_request(hostile):
     def scenario(conn):
         logged_in(conn)
         iq = conn.expect_iq("urn:xmpp:ping")
@@ -87,7 +87,7 @@ def test_row34_unknown_and_bad_requests_get_errors_and_results_get_nothing(hosti
 
 # -- roster pushes (row 35) -------------------------------------------------------------------------
 
-def test_row35_roster_push_from_a_stranger_changes_nothing(hostile):
+def test_row35_cve_2014_0364_cve_2015_8688_roster_push_from_a_stranger_changes_nothing(hostile):
     push = ("<iq type='set' id='push-1' from='mallory@evil.example'><query xmlns='jabber:iq:roster'>"
             "<item jid='evil@evil.example' name='Evil' subscription='both'/></query></iq>")
 
@@ -122,7 +122,7 @@ def _printed(out) -> list[dict]:
             if line.startswith("{") and json.loads(line).get("kind") == "message"]
 
 
-def test_row36_forged_carbon_is_not_printed(hostile):
+def test_row36_cve_2017_5589_forged_carbon_is_not_printed(hostile):
     forged = (f"<message from='mallory@evil.example' to='{FULL_JID}' type='chat'>"
               f"<received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>"
               f"<message xmlns='jabber:client' from='boss@corp.example/x' to='{FULL_JID}' "

@@ -182,7 +182,7 @@ def test_not_yet_valid_certificate_is_refused(hostile, cert_factory):
 ], ids=["wrong-name", "cn-with-other-san", "cn-only", "partial-wildcard-prefix",
         "partial-wildcard-suffix", "wildcard-for-bare-domain", "wildcard-one-level-down",
         "xmppaddr-of-an-account"])
-def test_certificate_for_another_name_is_refused(hostile, cert_factory, subject, san, jid_domain):
+def test_row27_cve_2014_0363_certificate_for_another_name_is_refused(hostile, cert_factory, subject, san, jid_domain):
     cert = cert_factory.issue(_file_name("name", subject, str(san), jid_domain), san=san,
                               subject=subject)
     out, record = _refuse(hostile, cert, jid=f"{USER}@{jid_domain}")
@@ -259,7 +259,7 @@ def hoster_dns():
         stub.stop()
 
 
-def test_row26_certificate_of_the_srv_target_is_refused(hostile, cert_factory, hoster_dns):
+def test_row26_cve_2022_26491_cve_2022_24968_certificate_of_the_srv_target_is_refused(hostile, cert_factory, hoster_dns):
     """_xmpp-client._tcp.example.test points at xmpp.hoster.test, whose certificate names only
     itself: the client must check the JID domain (RFC 6120 §13.7.2.1), not where DNS sent it."""
     dns, stubs = hoster_dns

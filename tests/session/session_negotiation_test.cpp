@@ -248,7 +248,7 @@ TEST_CASE("session: <failure/> to <starttls/> -> 77 (row 25)") {
       });
 }
 
-TEST_CASE("session: features without <starttls/> -> 77, nothing sent in the clear (row 24)") {
+TEST_CASE("cve_2016_10027_starttls_stripped session: features without <starttls/> -> 77, nothing sent in the clear (row 24)") {
   Scenario t;
   t.run(
       [&]() -> awaitable<void> {

@@ -41,7 +41,7 @@ TEST_CASE("iq tracker: replies to requests for the account or the server") {
   }
 }
 
-TEST_CASE("iq tracker: replies to requests for anyone else come from exactly them (row 31)") {
+TEST_CASE("cve_2013_6483_iq_spoofing iq tracker: replies to requests for anyone else come from exactly them (row 31)") {
   CHECK(matches("bob@example.test/phone", "bob@example.test/phone"));
   CHECK(matches("pubsub.example.org", "pubsub.example.org"));
   CHECK(matches("pubsub.example.org", "PubSub.Example.org"));
@@ -76,7 +76,7 @@ TEST_CASE("iq tracker: id and sender must both match") {
   CHECK(t.size() == 0);
 }
 
-TEST_CASE("iq tracker: a get or set carrying a pending id is never an answer (row 32)") {
+TEST_CASE("cve_2024_46957_request_as_reply iq tracker: a get or set carrying a pending id is never an answer (row 32)") {
   IqTracker t;
   t.set_own(k_own);
   REQUIRE(t.add("q1", std::nullopt));

@@ -107,7 +107,7 @@ TEST_CASE("router: handlers may unregister themselves and add others while dispa
   CHECK(second == 1);
 }
 
-TEST_CASE("router: unknown iq get/set gets service-unavailable (rows 34, 40)") {
+TEST_CASE("cve_2016_10376_unsolicited_command router: unknown iq get/set gets service-unavailable (rows 34, 40)") {
   Router router;
   auto reply =
       router.answer_iq(parse("<iq type='get' id='q1' from='mallory@evil.example/x'>"
@@ -116,6 +116,14 @@ TEST_CASE("router: unknown iq get/set gets service-unavailable (rows 34, 40)") {
   CHECK(str(*reply) ==
         "<iq type='error' id='q1' to='mallory@evil.example/x'><error type='cancel'>"
         "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+  // Row 40 as the CVE had it: a stranger asks our client to execute a command.
+  auto execute = router.answer_iq(
+      parse("<iq type='set' id='q2' from='mallory@evil.example/x'><command "
+            "xmlns='http://jabber.org/protocol/commands' node='config' action='execute'/></iq>"));
+  REQUIRE(execute);
+  CHECK(execute->attr("type") == "error");
+  CHECK(execute->child("error", "jabber:client")
+            ->child("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas"));
 }
 
 TEST_CASE("router: iq with zero or two payloads gets bad-request (row 34)") {

@@ -142,7 +142,7 @@ TEST_CASE("stream error: parse and classify (RFC 6120 §4.9, SECURITY.md (b))") 
   CHECK(classify("made-up-condition").condition == "undefined-condition");
 }
 
-TEST_CASE("stream error: see-other-host is unavailable and says we do not follow it (row 41)") {
+TEST_CASE("cve_2022_22787_see_other_host stream error: see-other-host is unavailable and says we do not follow it (row 41)") {
   const Error e = to_error(parse_stream_error(parse(
       "<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>evil.example:443"
       "</see-other-host></stream:error>")));

@@ -54,7 +54,7 @@ TEST_CASE("XEP-0280 example 13: a sent copy unwraps to example 12") {
   CHECK(carbons::to_string(carbon->direction) == "sent");
 }
 
-TEST_CASE("XEP-0280 example 11: a copy from anyone but our bare JID is refused (§11)") {
+TEST_CASE("cve_2017_5589_forged_carbon XEP-0280 example 11: a copy from anyone but our bare JID is refused (§11)") {
   const auto forged = example("xep0280-ex11-impersonation.xml");
   CHECK(carbons::is_carbon(forged));  // a copy all the same: never shown as a plain message
   auto carbon = carbons::unwrap(forged, romeo_home());

@@ -209,7 +209,7 @@ TEST_CASE("SOCKS5 client machine: fed byte by byte, it never wants more than the
   CHECK(wants[47] == 2);
 }
 
-TEST_CASE("SECURITY.md row 43: each bad reply field fails the client machine, naming it") {
+TEST_CASE("SECURITY.md row 43 cve_2009_1373: each bad reply field fails the client machine, naming it") {
   struct Case {
     const char* name;
     std::string method;

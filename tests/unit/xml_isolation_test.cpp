@@ -144,7 +144,7 @@ TEST_CASE("isolation probes detect what they claim to detect") {
   CHECK(probe.canary.connections() == 1);
 }
 
-TEST_CASE("row 2: Xerces itself never loads a DOCTYPE's external subset or entities") {
+TEST_CASE("row 2 cve_2017_12627 cve_2018_1311: Xerces itself never loads a DOCTYPE's external subset or entities") {
   XercesParser parser;
   Probe probe;
   const std::string file_url = "file://" + probe.file;
@@ -180,7 +180,7 @@ TEST_CASE("row 2: the stream refuses DOCTYPE before Xerces sees it, and touches 
   probe.check_untouched();
 }
 
-TEST_CASE("row 3: xsi:schemaLocation and noNamespaceSchemaLocation fetch nothing") {
+TEST_CASE("row 3 cve_2023_37536_schema_location: xsi:schemaLocation and noNamespaceSchemaLocation fetch nothing") {
   Probe probe;
   const std::string xsi = "xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'";
   const std::string attrs = xsi + " xsi:schemaLocation='urn:x " + probe.canary.url("/x.xsd") +

@@ -12,6 +12,7 @@
 
 #include "xep/ibb/ibb.hpp"
 #include "xep/jingle_ft/transfer_ops.hpp"
+#include "xml/writer.hpp"
 
 using namespace xmpp;
 using namespace xmpp::test;
@@ -384,4 +385,154 @@ TEST_CASE("jingle dispatch: a request for an unknown sid is item-not-found <unkn
                     "'><body>done</body></message>");
         co_await clean_close(t.peer);
       });
+}
+
+// ---- both parties in one process: the scripted server relays between two sessions ----
+
+namespace {
+
+/// Forwards every stanza one client sends to the other, stamped with the sender's full JID as
+/// 'from' (what a server does), until the sending client ends its stream.
+awaitable<void> relay(Peer& from_peer, std::string from_jid, Peer& to_peer) {
+  for (;;) {
+    auto stanza = co_await from_peer.next();
+    if (!stanza) break;
+    stanza->set_attr("from", from_jid);
+    to_peer.send(xml::to_string(*stanza, "jabber:client"));
+  }
+  from_peer.send("</stream:stream>");
+  co_await from_peer.expect_shutdown();
+}
+
+struct Pair {
+  std::string sent;
+  std::string received;
+  std::optional<jingle_ft::TransportKind> used;
+  Result<void> finished = fail(ErrorKind::software, "not_run", "", "");
+  Result<void> completed = fail(ErrorKind::software, "not_run", "", "");
+};
+
+jingle_ft::S5bOptions local_s5b(bool direct) {
+  jingle_ft::S5bOptions o;
+  o.direct = direct;
+  o.addresses = {asio::ip::make_address("127.0.0.1")};
+  o.negotiate.allow_local = true;
+  o.negotiate.dial_timeout = 1s;
+  o.negotiate.dial_total = 2s;
+  o.negotiate.peer_timeout = 3s;
+  return o;
+}
+
+/// Alice offers `payload` to Bob over S5B (direct candidates on 127.0.0.1 when `direct`, else none,
+/// which ends in the IBB fallback); Bob's receiver runs beside her on the same io_context.
+void send_between_two_sessions(Pair& out, bool direct) {
+  Scenario t;
+  auto bob_pipe = std::make_shared<Pipe>();
+  Peer bob_server{bob_pipe};
+  out.sent = std::string(100000, 'x');
+  for (std::size_t i = 0; i < out.sent.size(); ++i) out.sent[i] = static_cast<char>('a' + i % 26);
+  t.run(
+      [&]() -> awaitable<void> {
+        auto alice = co_await open_session(t);
+        auto bob_options = t.options;
+        bob_options.jid = jid("bob@example.test");
+        auto bob_opened = co_await stream::Session::open_on(
+            std::make_unique<FakeTransport>(bob_pipe), false, bob_options);
+        REQUIRE_MESSAGE(bob_opened, (bob_opened ? "" : bob_opened.error().message));
+        auto bob = std::move(*bob_opened);
+        jingle_ft::JingleDispatch alice_dispatch(*alice);
+        jingle_ft::JingleDispatch bob_dispatch(*bob);
+        jingle_ft::IncomingTransfers incoming(bob_dispatch, {});
+        bool bob_done = false;
+        stream::Signal bob_signal;
+        auto receiver = [&]() -> awaitable<void> {
+          auto offer = co_await incoming.next_offer(3s);
+          if (offer) {
+            jingle_ft::AcceptOptions options;
+            options.s5b = local_s5b(direct);
+            options.request_timeout = 3s;
+            options.fallback_timeout = 3s;
+            options.idle_timeout = 3s;
+            auto source = co_await incoming.accept(*offer, options);
+            if (source) {
+              std::vector<char> buffer(8192);
+              for (;;) {
+                auto n = co_await (*source)->read(std::span<char>(buffer.data(), buffer.size()));
+                if (!n || *n == 0) break;
+                out.received.append(buffer.data(), *n);
+              }
+              (*source)->cancel();
+              out.completed = co_await incoming.complete(*offer, out.received == out.sent, 3s);
+            } else {
+              out.completed = fail(source.error());
+            }
+          }
+          bob_done = true;
+          bob_signal.notify_all();
+        };
+        asio::co_spawn(co_await asio::this_coro::executor, receiver(), asio::detached);
+
+        jingle_ft::OfferOptions options;
+        options.s5b = local_s5b(direct);
+        options.request_timeout = 3s;
+        options.accept_timeout = 5s;
+        options.verdict_timeout = 5s;
+        jingle_ft::File file;
+        file.name = "big.bin";
+        file.size = out.sent.size();
+        auto transfer = co_await jingle_ft::OutgoingTransfer::offer(
+            alice_dispatch, jid("bob@example.test/laptop"), file, options);
+        REQUIRE_MESSAGE(transfer, (transfer ? "" : transfer.error().message));
+        auto sink = co_await (*transfer)->accepted();
+        REQUIRE_MESSAGE(sink, (sink ? "" : sink.error().message));
+        out.used = (*transfer)->transport();
+        auto wrote = co_await (*sink)->write(bytes_of(out.sent));
+        CHECK_MESSAGE(wrote, (wrote ? "" : wrote.error().message));
+        auto closed = co_await (*sink)->close();
+        CHECK_MESSAGE(closed, (closed ? "" : closed.error().message));
+        out.finished = co_await (*transfer)->finish();
+        while (!bob_done) (void)co_await bob_signal.wait_until(std::chrono::steady_clock::now() + 5s);
+        co_await alice->close();
+        co_await bob->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        auto bob_login = without_sm();
+        bob_login.bound = std::string(k_bob);
+        co_await bob_server.login(bob_login);
+        bool other_done = false;
+        stream::Signal other_signal;
+        auto bob_to_alice = [&]() -> awaitable<void> {
+          co_await relay(bob_server, std::string(k_bob), t.peer);
+          other_done = true;
+          other_signal.notify_all();
+        };
+        asio::co_spawn(co_await asio::this_coro::executor, bob_to_alice(), asio::detached);
+        co_await relay(t.peer, std::string(k_alice), bob_server);
+        while (!other_done)
+          (void)co_await other_signal.wait_until(std::chrono::steady_clock::now() + 5s);
+      },
+      10000ms);
+}
+
+}  // namespace
+
+TEST_CASE("jingle-ft end to end over S5B: direct candidates on 127.0.0.1, 100000 bytes, verified") {
+  Pair out;
+  send_between_two_sessions(out, true);
+  CHECK(out.used == jingle_ft::TransportKind::s5b);
+  CHECK(out.received.size() == out.sent.size());
+  CHECK(out.received == out.sent);
+  CHECK_MESSAGE(out.completed, (out.completed ? "" : out.completed.error().message));
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+}
+
+TEST_CASE("jingle-ft end to end: no S5B candidate on either side falls back to IBB by "
+          "transport-replace (XEP-0260 §2.6)") {
+  Pair out;
+  send_between_two_sessions(out, false);
+  CHECK(out.used == jingle_ft::TransportKind::ibb);
+  CHECK(out.received == out.sent);
+  CHECK_MESSAGE(out.completed, (out.completed ? "" : out.completed.error().message));
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
 }

@@ -92,7 +92,9 @@ xml::Element JingleDispatch::answer(const xml::Element& iq) {
 awaitable<Result<void>> JingleDispatch::send(Channel& channel, jingle::Jingle jingle,
                                              std::chrono::milliseconds timeout) {
   const auto action = jingle.action;
-  if (!channel.state.may_send(action))
+  // §5.1: the state starts as pending with the session-initiate, which is therefore never "legal
+  // now" for it; a channel sends it first or not at all.
+  if (action != jingle::Action::session_initiate && !channel.state.may_send(action))
     co_return fail(ErrorKind::software, "illegal_action", "",
                    std::string(jingle::to_string(action)) + " is not allowed now in Jingle session " +
                        channel.sid + " with " + channel.peer.str());

@@ -370,7 +370,7 @@ IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
   };
 
   // IBB: the source listens before the peer hears session-accept or transport-accept (ibb_ops).
-  auto expect_ibb = [&](const xml::Element& transport, Action action)
+  auto expect_ibb = [&](xml::Element transport, Action action)
       -> awaitable<Result<std::unique_ptr<ByteSource>>> {
     auto theirs = ibb::parse_transport(transport);
     if (!theirs)

@@ -391,6 +391,9 @@ TEST_CASE("jingle dispatch: a request for an unknown sid is item-not-found <unkn
 
 namespace {
 
+/// The harness logs in as alice only: the receiving party is Alice's second resource.
+constexpr std::string_view k_second = "alice@example.test/res2";
+
 /// Forwards every stanza one client sends to the other, stamped with the sender's full JID as
 /// 'from' (what a server does), until the sending client ends its stream.
 awaitable<void> relay(Peer& from_peer, std::string from_jid, Peer& to_peer) {
@@ -435,7 +438,6 @@ void send_between_two_sessions(Pair& out, bool direct) {
       [&]() -> awaitable<void> {
         auto alice = co_await open_session(t);
         auto bob_options = t.options;
-        bob_options.jid = jid("bob@example.test");
         auto bob_opened = co_await stream::Session::open_on(
             std::make_unique<FakeTransport>(bob_pipe), false, bob_options);
         REQUIRE_MESSAGE(bob_opened, (bob_opened ? "" : bob_opened.error().message));
@@ -481,7 +483,7 @@ void send_between_two_sessions(Pair& out, bool direct) {
         file.name = "big.bin";
         file.size = out.sent.size();
         auto transfer = co_await jingle_ft::OutgoingTransfer::offer(
-            alice_dispatch, jid("bob@example.test/laptop"), file, options);
+            alice_dispatch, jid(k_second), file, options);
         REQUIRE_MESSAGE(transfer, (transfer ? "" : transfer.error().message));
         auto sink = co_await (*transfer)->accepted();
         REQUIRE_MESSAGE(sink, (sink ? "" : sink.error().message));
@@ -498,12 +500,12 @@ void send_between_two_sessions(Pair& out, bool direct) {
       [&]() -> awaitable<void> {
         co_await t.peer.login(without_sm());
         auto bob_login = without_sm();
-        bob_login.bound = std::string(k_bob);
+        bob_login.bound = std::string(k_second);
         co_await bob_server.login(bob_login);
         bool other_done = false;
         stream::Signal other_signal;
         auto bob_to_alice = [&]() -> awaitable<void> {
-          co_await relay(bob_server, std::string(k_bob), t.peer);
+          co_await relay(bob_server, std::string(k_second), t.peer);
           other_done = true;
           other_signal.notify_all();
         };

@@ -123,9 +123,9 @@ awaitable<std::string> accept_and_receive(Peer& peer) {
   const std::string sid = jingle_of(init).attr("sid").value_or("");
   const std::string ibb_sid = ibb_sid_of(init);
   peer.send(ack(init));
-  peer.send(inbound("a1", jingle_open("session-accept", sid,
-                                      " responder='" + std::string(k_bob) + "'") +
-                              file_content(ibb_transport(ibb_sid, "3")) + "</jingle>"));
+  peer.send(
+      inbound("a1", jingle_open("session-accept", sid, " responder='" + std::string(k_bob) + "'") +
+                        file_content(ibb_transport(ibb_sid, "3")) + "</jingle>"));
   co_await peer.expect(result_pattern("a1"));
   auto open = co_await peer.expect(set_pattern("<open xmlns='" + k_ibb + "' sid='" + ibb_sid +
                                                "' block-size='3' stanza='iq'/>"));
@@ -135,8 +135,8 @@ awaitable<std::string> accept_and_receive(Peer& peer) {
   auto d2 = co_await peer.expect(data_pattern(ibb_sid, 2, "Z2hp"));
   auto d3 = co_await peer.expect(data_pattern(ibb_sid, 3, "ag=="));
   peer.send(ack(d0) + ack(d1) + ack(d2) + ack(d3));
-  auto close = co_await peer.expect(set_pattern("<close xmlns='" + k_ibb + "' sid='" + ibb_sid +
-                                                "'/>"));
+  auto close =
+      co_await peer.expect(set_pattern("<close xmlns='" + k_ibb + "' sid='" + ibb_sid + "'/>"));
   peer.send(ack(close));
   co_return sid;
 }
@@ -222,8 +222,7 @@ TEST_CASE("jingle-ft send: a session-info <received/> confirms, and the sender e
 TEST_CASE("jingle-ft send: a decline is kind remote \"declined\"; a stranger's terminate for our "
           "sid is refused (SECURITY.md row 50)") {
   Scenario t;
-  Result<std::unique_ptr<jingle_ft::ByteSink>> sink =
-      fail(ErrorKind::software, "not_run", "", "");
+  Result<std::unique_ptr<jingle_ft::ByteSink>> sink = fail(ErrorKind::software, "not_run", "", "");
   t.run(
       [&]() -> awaitable<void> {
         auto s = co_await open_session(t);
@@ -236,8 +235,8 @@ TEST_CASE("jingle-ft send: a decline is kind remote \"declined\"; a stranger's t
       },
       [&]() -> awaitable<void> {
         co_await t.peer.login(without_sm());
-        auto init = co_await t.peer.expect(
-            set_pattern(jingle_open("session-initiate", "*") + "</jingle>"));
+        auto init =
+            co_await t.peer.expect(set_pattern(jingle_open("session-initiate", "*") + "</jingle>"));
         const std::string sid = jingle_of(init).attr("sid").value_or("");
         t.peer.send(ack(init));
         // Mallory knows the sid but is not the peer: the dispatcher routes by the iq's 'from'.
@@ -293,14 +292,14 @@ TEST_CASE("jingle-ft receive over IBB: offer from the iq's 'from', block size lo
       [&]() -> awaitable<void> {
         co_await t.peer.login(without_sm());
         // The 'initiator' attribute lies (row 50): the offer must name the iq's 'from'.
-        t.peer.send(inbound("i1", jingle_open("session-initiate", "S1",
-                                              " initiator='mallory@example.test/x'") +
-                                      file_content(ibb_transport("B1", "8")) + "</jingle>"));
+        t.peer.send(inbound(
+            "i1", jingle_open("session-initiate", "S1", " initiator='mallory@example.test/x'") +
+                      file_content(ibb_transport("B1", "8")) + "</jingle>"));
         co_await t.peer.expect(result_pattern("i1"));
         auto accept = co_await t.peer.expect(set_pattern(
             jingle_open("session-accept", "S1", " responder='" + std::string(k_alice) + "'") +
-            "<content creator='initiator' name='file'><description xmlns='" + k_ft +
-            "'/>" + ibb_transport("B1", "4") + "</content></jingle>"));
+            "<content creator='initiator' name='file'><description xmlns='" + k_ft + "'/>" +
+            ibb_transport("B1", "4") + "</content></jingle>"));
         t.peer.send(ack(accept));
         const std::string ibb = "xmlns='" + k_ibb + "' sid='B1'";
         t.peer.send(inbound("o1", "<open " + ibb + " block-size='4' stanza='iq'/>"));
@@ -313,9 +312,9 @@ TEST_CASE("jingle-ft receive over IBB: offer from the iq's 'from', block size lo
         co_await t.peer.expect(result_pattern("d2"));
         t.peer.send(inbound("c1", "<close " + ibb + "/>"));
         co_await t.peer.expect(result_pattern("c1"));
-        auto end = co_await t.peer.expect(
-            set_pattern(jingle_open("session-terminate", "S1") + "<reason><success/></reason>"
-                                                                 "</jingle>"));
+        auto end = co_await t.peer.expect(set_pattern(jingle_open("session-terminate", "S1") +
+                                                      "<reason><success/></reason>"
+                                                      "</jingle>"));
         t.peer.send(ack(end));
         co_await clean_close(t.peer);
       });
@@ -433,7 +432,8 @@ void send_between_two_sessions(Pair& out, bool direct) {
   auto bob_pipe = std::make_shared<Pipe>();
   Peer bob_server{bob_pipe};
   out.sent = std::string(100000, 'x');
-  for (std::size_t i = 0; i < out.sent.size(); ++i) out.sent[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t i = 0; i < out.sent.size(); ++i)
+    out.sent[i] = static_cast<char>('a' + i % 26);
   t.run(
       [&]() -> awaitable<void> {
         auto alice = co_await open_session(t);
@@ -482,8 +482,8 @@ void send_between_two_sessions(Pair& out, bool direct) {
         jingle_ft::File file;
         file.name = "big.bin";
         file.size = out.sent.size();
-        auto transfer = co_await jingle_ft::OutgoingTransfer::offer(
-            alice_dispatch, jid(k_second), file, options);
+        auto transfer = co_await jingle_ft::OutgoingTransfer::offer(alice_dispatch, jid(k_second),
+                                                                    file, options);
         REQUIRE_MESSAGE(transfer, (transfer ? "" : transfer.error().message));
         auto sink = co_await (*transfer)->accepted();
         REQUIRE_MESSAGE(sink, (sink ? "" : sink.error().message));
@@ -493,7 +493,8 @@ void send_between_two_sessions(Pair& out, bool direct) {
         auto closed = co_await (*sink)->close();
         CHECK_MESSAGE(closed, (closed ? "" : closed.error().message));
         out.finished = co_await (*transfer)->finish();
-        while (!bob_done) (void)co_await bob_signal.wait_until(std::chrono::steady_clock::now() + 5s);
+        while (!bob_done)
+          (void)co_await bob_signal.wait_until(std::chrono::steady_clock::now() + 5s);
         co_await alice->close();
         co_await bob->close();
       },

@@ -37,7 +37,8 @@ Error terminate_error(const Jid& peer, const jingle::Reason& reason) {
     return make_error(ErrorKind::remote, "declined", "decline",
                       "peer " + peer.str() + " declined the file transfer (" + describe(reason) +
                           ")");
-  return make_error(ErrorKind::remote, "terminated", std::string(jingle::to_string(reason.condition)),
+  return make_error(ErrorKind::remote, "terminated",
+                    std::string(jingle::to_string(reason.condition)),
                     "peer " + peer.str() + " ended the Jingle session (" + describe(reason) + ")");
 }
 
@@ -63,7 +64,8 @@ std::size_t JingleDispatch::live_sessions() const {
 
 xml::Element JingleDispatch::answer(const xml::Element& iq) {
   auto incoming = jingle::parse_iq(iq);
-  if (!incoming) return refuse(iq, stanza::make_stanza_error("bad-request", incoming.error().message));
+  if (!incoming)
+    return refuse(iq, stanza::make_stanza_error("bad-request", incoming.error().message));
   // Forget the channels their owners dropped, so the map does not grow with every session.
   std::erase_if(m_channels, [](auto& kv) { return kv.second.expired(); });
 
@@ -96,8 +98,9 @@ awaitable<Result<void>> JingleDispatch::send(Channel& channel, jingle::Jingle ji
   // now" for it; a channel sends it first or not at all.
   if (action != jingle::Action::session_initiate && !channel.state.may_send(action))
     co_return fail(ErrorKind::software, "illegal_action", "",
-                   std::string(jingle::to_string(action)) + " is not allowed now in Jingle session " +
-                       channel.sid + " with " + channel.peer.str());
+                   std::string(jingle::to_string(action)) +
+                       " is not allowed now in Jingle session " + channel.sid + " with " +
+                       channel.peer.str());
   // §6.7: the state changes at once, so nothing the peer sends meanwhile is taken as live.
   channel.state.apply(action, true);
   auto reply = co_await m_session->request(jingle::make_iq(channel.peer, jingle), timeout);
@@ -140,8 +143,8 @@ awaitable<Result<jingle::Incoming>> JingleDispatch::next(std::shared_ptr<Channel
       co_return fail(terminate_error(channel->peer, reason));
     }
     if (auto lost = m_session->failure())
-      co_return fail(lost->with_context("Jingle session " + channel->sid + " with " +
-                                        channel->peer.str()));
+      co_return fail(
+          lost->with_context("Jingle session " + channel->sid + " with " + channel->peer.str()));
     if (Clock::now() >= deadline)
       co_return fail(ErrorKind::temporary, "timeout", "",
                      "no " + what + " from " + channel->peer.str() + " within " +

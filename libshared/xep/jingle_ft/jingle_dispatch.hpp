@@ -30,7 +30,8 @@ namespace xmpp::jingle_ft {
 /// 'initiator' attribute, row 50), the sid, the §5.1 state, and the acknowledged requests not yet
 /// taken by the coroutine that runs the session.
 struct Channel {
-  Channel(Jid p, std::string s, jingle::Role role) : peer(std::move(p)), sid(std::move(s)), state(role) {}
+  Channel(Jid p, std::string s, jingle::Role role)
+      : peer(std::move(p)), sid(std::move(s)), state(role) {}
   Jid peer;
   std::string sid;
   jingle::SessionState state;

@@ -61,8 +61,8 @@ class JingleSignalling final : public s5b::Signalling {
       return is_action(i, Action::transport_info) &&
              in_ns(transport_of(i.jingle), s5b::k_ns_jingle);
     };
-    auto info = co_await m_dispatch->next(m_channel, std::move(wanted), timeout,
-                                          "SOCKS5 transport-info");
+    auto info =
+        co_await m_dispatch->next(m_channel, std::move(wanted), timeout, "SOCKS5 transport-info");
     if (!info) co_return fail(info.error());
     co_return s5b::parse_transport(*transport_of(info->jingle));
   }
@@ -105,7 +105,8 @@ OutgoingTransfer::OutgoingTransfer(JingleDispatch& dispatch, Jid peer, OfferOpti
       m_sid(random_id()), m_ibb_sid(random_id()) {}
 
 OutgoingTransfer::~OutgoingTransfer() {
-  if (m_channel) m_dispatch->post_terminate(*m_channel, jingle::make_reason(ReasonCondition::cancel));
+  if (m_channel)
+    m_dispatch->post_terminate(*m_channel, jingle::make_reason(ReasonCondition::cancel));
 }
 
 void OutgoingTransfer::abort(jingle::Reason reason) {
@@ -133,9 +134,9 @@ OutgoingTransfer::offer(JingleDispatch& dispatch, Jid peer, File file, OfferOpti
     transport.block_size = options.ibb_block_size;
     content.transport = ibb::make_transport(transport);
   } else {
-    auto gathered = co_await s5b::gather(
-        session, gather_options(options.s5b, random_id(), session.jid(), t->m_peer,
-                                s5b::Role::initiator));
+    auto gathered =
+        co_await s5b::gather(session, gather_options(options.s5b, random_id(), session.jid(),
+                                                     t->m_peer, s5b::Role::initiator));
     if (!gathered)
       co_return fail(gathered.error().with_context("file offer to " + t->m_peer.str()));
     content.transport = s5b::make_transport(gathered->transport);
@@ -146,7 +147,8 @@ OutgoingTransfer::offer(JingleDispatch& dispatch, Jid peer, File file, OfferOpti
   // Open the channel first: the peer's answer may come before our request's result.
   t->m_channel = dispatch.open_channel(t->m_peer, t->m_sid, jingle::Role::initiator);
   auto sent = co_await dispatch.send(
-      *t->m_channel, jingle::make_session_initiate(t->m_sid, session.jid(), one(std::move(content))),
+      *t->m_channel,
+      jingle::make_session_initiate(t->m_sid, session.jid(), one(std::move(content))),
       options.request_timeout);
   if (!sent) {
     t->m_channel.reset();  // refused or unanswered: no session to end
@@ -162,7 +164,8 @@ awaitable<Result<std::unique_ptr<ByteSink>>> OutgoingTransfer::accepted() {
   auto accept =
       co_await m_dispatch->next(m_channel, std::move(wanted), m_options.accept_timeout, "answer");
   if (!accept) {
-    if (accept.error().code == "timeout") co_return fail(end_with(accept.error(), ReasonCondition::timeout));
+    if (accept.error().code == "timeout")
+      co_return fail(end_with(accept.error(), ReasonCondition::timeout));
     if (accept.error().kind == ErrorKind::remote) m_channel.reset();  // the peer ended it
     co_return fail(accept.error());
   }
@@ -221,10 +224,10 @@ awaitable<Result<std::unique_ptr<ByteSink>>> OutgoingTransfer::fall_back_to_ibb(
   }
   const xml::Element* transport = transport_of(answer->jingle);
   if (is_action(*answer, Action::transport_reject) || !in_ns(transport, ibb::k_ns_jingle))
-    co_return fail(end_with(make_error(ErrorKind::unavailable, "no_transport", "",
-                                       "peer " + m_peer.str() +
-                                           " refused the in-band fallback after SOCKS5 failed"),
-                            ReasonCondition::failed_transport));
+    co_return fail(end_with(
+        make_error(ErrorKind::unavailable, "no_transport", "",
+                   "peer " + m_peer.str() + " refused the in-band fallback after SOCKS5 failed"),
+        ReasonCondition::failed_transport));
   co_return co_await open_ibb(*transport);
 }
 
@@ -263,8 +266,8 @@ awaitable<Result<void>> OutgoingTransfer::finish() {
       if (payload.name() == "received" && payload.ns() == k_ns) return true;
     return false;
   };
-  auto verdict = co_await m_dispatch->next(m_channel, std::move(wanted),
-                                           m_options.verdict_timeout, "confirmation of receipt");
+  auto verdict = co_await m_dispatch->next(m_channel, std::move(wanted), m_options.verdict_timeout,
+                                           "confirmation of receipt");
   if (!verdict) {
     if (verdict.error().code == "timeout")
       co_return fail(end_with(verdict.error(), ReasonCondition::timeout));
@@ -360,8 +363,8 @@ awaitable<Result<IncomingOffer>> IncomingTransfers::next_offer(std::chrono::mill
   }
 }
 
-awaitable<Result<std::unique_ptr<ByteSource>>>
-IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
+awaitable<Result<std::unique_ptr<ByteSource>>> IncomingTransfers::accept(IncomingOffer& offer,
+                                                                         AcceptOptions options) {
   auto& session = m_dispatch->session();
   auto& channel = *offer.channel;
   auto end_with = [&](Error error, ReasonCondition condition) {
@@ -370,18 +373,18 @@ IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
   };
 
   // IBB: the source listens before the peer hears session-accept or transport-accept (ibb_ops).
-  auto expect_ibb = [&](xml::Element transport, Action action)
-      -> awaitable<Result<std::unique_ptr<ByteSource>>> {
+  auto expect_ibb = [&](xml::Element transport,
+                        Action action) -> awaitable<Result<std::unique_ptr<ByteSource>>> {
     auto theirs = ibb::parse_transport(transport);
     if (!theirs)
-      co_return fail(end_with(theirs.error().with_context("in-band transport from " +
-                                                          offer.peer.str()),
-                              ReasonCondition::failed_transport));
+      co_return fail(
+          end_with(theirs.error().with_context("in-band transport from " + offer.peer.str()),
+                   ReasonCondition::failed_transport));
     auto block = ibb::negotiate_block_size(theirs->block_size, options.ibb_max_block_size);
     if (!block)
-      co_return fail(end_with(protocol_error("bad_offer", offer.peer,
-                                             "offered an in-band block size of 0"),
-                              ReasonCondition::incompatible_parameters));
+      co_return fail(
+          end_with(protocol_error("bad_offer", offer.peer, "offered an in-band block size of 0"),
+                   ReasonCondition::incompatible_parameters));
     ibb::SourceOptions source_options;
     source_options.idle_timeout = options.idle_timeout;
     auto source = ibb::expect_source(session, offer.peer, theirs->sid, *block, source_options);
@@ -393,9 +396,10 @@ IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
       content.description = offer.content.description;
       content.senders = offer.content.senders;
     }
-    auto answer = action == Action::session_accept
-                      ? jingle::make_session_accept(offer.sid, session.jid(), one(std::move(content)))
-                      : jingle::make_content_action(action, offer.sid, one(std::move(content)));
+    auto answer =
+        action == Action::session_accept
+            ? jingle::make_session_accept(offer.sid, session.jid(), one(std::move(content)))
+            : jingle::make_content_action(action, offer.sid, one(std::move(content)));
     auto sent = co_await m_dispatch->send(channel, std::move(answer), options.request_timeout);
     if (!sent) co_return fail(end_with(sent.error(), ReasonCondition::failed_transport));
     co_return std::move(*source);
@@ -406,11 +410,11 @@ IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
 
   auto theirs = s5b::parse_transport(*offer.content.transport);
   if (!theirs)
-    co_return fail(end_with(theirs.error().with_context("session-initiate from " +
-                                                        offer.peer.str()),
-                            ReasonCondition::failed_transport));
-  auto gather = gather_options(options.s5b, theirs->sid, session.jid(), offer.peer,
-                               s5b::Role::responder);
+    co_return fail(
+        end_with(theirs.error().with_context("session-initiate from " + offer.peer.str()),
+                 ReasonCondition::failed_transport));
+  auto gather =
+      gather_options(options.s5b, theirs->sid, session.jid(), offer.peer, s5b::Role::responder);
   gather.peer_candidates = theirs->candidates;
   auto ours = co_await s5b::gather(session, std::move(gather));
   if (!ours) co_return fail(end_with(ours.error(), ReasonCondition::failed_transport));
@@ -428,9 +432,9 @@ IncomingTransfers::accept(IncomingOffer& offer, AcceptOptions options) {
     co_return std::unique_ptr<ByteSource>(
         std::make_unique<s5b::SocketBytestream>(std::move(connected->socket), options.s5b.io));
   if (!s5b_failed_over(connected.error()))
-    co_return fail(end_with(connected.error().with_context("SOCKS5 bytestream with " +
-                                                           offer.peer.str()),
-                            ReasonCondition::connectivity_error));
+    co_return fail(
+        end_with(connected.error().with_context("SOCKS5 bytestream with " + offer.peer.str()),
+                 ReasonCondition::connectivity_error));
   // XEP-0260 §2.6: the initiator replaces the transport with IBB.
   JingleDispatch::Predicate wanted = [](const Incoming& i) {
     return is_action(i, Action::transport_replace);

@@ -257,6 +257,36 @@ TEST_CASE("jingle-ft send: a decline is kind remote \"declined\"; a stranger's t
         "peer bob@example.test/laptop declined the file transfer (decline: not now)");
 }
 
+TEST_CASE("jingle-ft send: a refused session-initiate names the peer and the condition") {
+  Scenario t;
+  Result<std::unique_ptr<jingle_ft::OutgoingTransfer>> transfer =
+      fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        jingle_ft::JingleDispatch dispatch(*s);
+        transfer = co_await jingle_ft::OutgoingTransfer::offer(dispatch, jid(k_bob), ten_bytes(),
+                                                               ibb_only());
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        auto init =
+            co_await t.peer.expect(set_pattern(jingle_open("session-initiate", "*") + "</jingle>"));
+        t.peer.send("<iq type='error' id='" + id_of(init) + "' from='" + std::string(k_bob) +
+                    "' to='" + std::string(k_alice) +
+                    "'><error type='cancel'><service-unavailable "
+                    "xmlns='" +
+                    k_stanzas + "'/></error></iq>");
+        // Nothing more: no session-terminate follows a refused initiate.
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_FALSE(transfer);
+  CHECK(transfer.error().kind == ErrorKind::remote);
+  CHECK(transfer.error().condition == "service-unavailable");
+  CHECK(transfer.error().message.find("session-initiate to bob@example.test/laptop: refused") == 0);
+}
+
 // ---- receiving ----
 
 TEST_CASE("jingle-ft receive over IBB: offer from the iq's 'from', block size lowered, bytes in "
@@ -355,6 +385,41 @@ TEST_CASE("jingle-ft receive: an initiate without a file description is acknowle
       });
   REQUIRE_FALSE(offer);
   CHECK(offer.error().code == "timeout");
+}
+
+TEST_CASE("jingle-ft receive: beyond max_sessions a session-initiate is resource-constraint "
+          "(SECURITY.md row 50)") {
+  Scenario t;
+  Result<jingle_ft::IncomingOffer> first = fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        jingle_ft::JingleDispatch dispatch(*s);
+        jingle_ft::IncomingOptions options;
+        options.max_sessions = 1;
+        jingle_ft::IncomingTransfers incoming(dispatch, options);
+        first = co_await incoming.next_offer(2s);
+        stream::StanzaPredicate done = [](const xml::Element& e) { return e.name() == "message"; };
+        auto woke = co_await s->wait_for(std::move(done), 2s);
+        CHECK(woke);
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        t.peer.send(inbound("i1", jingle_open("session-initiate", "S1") +
+                                      file_content(ibb_transport("B1", "4")) + "</jingle>"));
+        co_await t.peer.expect(result_pattern("i1"));
+        t.peer.send(inbound("i2", jingle_open("session-initiate", "S2") +
+                                      file_content(ibb_transport("B2", "4")) + "</jingle>"));
+        co_await t.peer.expect("<iq type='error' id='i2'><error type='wait'><resource-constraint "
+                               "xmlns='" +
+                               k_stanzas + "'/></error></iq>");
+        t.peer.send("<message from='" + std::string(k_bob) + "' to='" + std::string(k_alice) +
+                    "'><body>done</body></message>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE(first);
+  CHECK(first->sid == "S1");
 }
 
 TEST_CASE("jingle dispatch: a request for an unknown sid is item-not-found <unknown-session/>") {

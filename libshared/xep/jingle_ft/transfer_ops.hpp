@@ -10,8 +10,12 @@
 //   session-terminate <media-error/> with the text "hash mismatch" when it did not (XEP-0234 has no
 //   condition of its own for that; media-error is what §9 uses for the file itself). A sender that
 //   gets a session-info <received/> first counts it as success and ends the session itself;
-// - the IBB transport uses its own random sid (XEP-0261 §2.2), the S5B one the Jingle sid's
-//   neighbour: both are fresh random ids;
+// - the Jingle session, the IBB transport (XEP-0261 §2.2) and the S5B transport each get their
+//   own fresh random sid;
+// - an IncomingOffer dropped without accept() or decline() leaves the peer waiting until its own
+//   timeout (its later requests get unknown-session): the caller should decline it;
+// - one JingleDispatch per stream serves every session of it, sent and received (the router lets
+//   only one Jingle responder answer), so both classes take it instead of the Session;
 // - the caller (the CLI) decides: which offers to take (allow-list, size limit), where bytes go,
 //   whether the hash matched. The engine only exposes the offer and executes the decision.
 // No printing; every error names the peer.

@@ -246,6 +246,16 @@ TEST_CASE("jingle-ft send: a decline is kind remote \"declined\"; a stranger's t
                                "'><error type='cancel'><item-not-found xmlns='" + k_stanzas +
                                "'/><unknown-session xmlns='urn:xmpp:jingle:errors:1'/></error>"
                                "</iq>");
+        // §6.8: an empty session-info is a ping; an unknown payload is unsupported-info.
+        t.peer.send(inbound("p1", jingle_open("session-info", sid) + "</jingle>"));
+        co_await t.peer.expect(result_pattern("p1"));
+        t.peer.send(
+            inbound("p2", jingle_open("session-info", sid) +
+                              "<ringing xmlns='urn:xmpp:jingle:apps:rtp:info:1'/></jingle>"));
+        co_await t.peer.expect("<iq type='error' id='p2'><error><feature-not-implemented xmlns='" +
+                               k_stanzas +
+                               "'/><unsupported-info xmlns='urn:xmpp:jingle:errors:1'/></error>"
+                               "</iq>");
         t.peer.send(inbound("d1", terminate(sid, "decline", "not now")));
         co_await t.peer.expect(result_pattern("d1"));
         co_await clean_close(t.peer);

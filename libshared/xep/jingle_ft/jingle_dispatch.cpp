@@ -6,6 +6,7 @@
 #include "core/deadline.hpp"
 #include "core/random.hpp"
 #include "stanza/iq.hpp"
+#include "xep/jingle_ft/jingle_ft.hpp"
 
 namespace xmpp::jingle_ft {
 namespace {
@@ -23,6 +24,10 @@ xml::Element refuse(const xml::Element& iq, stanza::StanzaError error) {
 /// How long one wait on the channel's signal lasts at most: the session's failure (connection
 /// lost) wakes nobody, so a waiter looks at it at least this often.
 constexpr std::chrono::milliseconds k_failure_check{250};
+
+/// The requests one session may have queued and not taken (transport-infos of S5B and a few
+/// informational messages are all a file transfer expects).
+constexpr std::size_t k_max_inbox = 64;
 
 }  // namespace
 
@@ -85,6 +90,17 @@ xml::Element JingleDispatch::answer(const xml::Element& iq) {
   if (!channel) return refuse(iq, jingle::make_error(jingle::Condition::unknown_session));
   if (auto condition = channel->state.check_incoming(action))
     return refuse(iq, jingle::make_error(*condition));
+  if (action == jingle::Action::session_info) {
+    // §6.8: an empty session-info is a ping; a payload we do not know is unsupported-info. Ours
+    // (XEP-0234's <received/>, <checksum/>) are queued.
+    const auto& payloads = incoming->jingle.payloads;
+    if (payloads.empty()) return stanza::make_result(iq);
+    if (payloads.front().ns() != k_ns)
+      return refuse(iq, jingle::make_error(jingle::Condition::unsupported_info));
+  }
+  // A peer that floods a session with requests nobody takes must not grow our memory.
+  if (channel->inbox.size() >= k_max_inbox && action != jingle::Action::session_terminate)
+    return refuse(iq, stanza::make_stanza_error("resource-constraint"));
   channel->state.apply(action, false);
   channel->inbox.push_back(std::move(*incoming));
   channel->news.notify_all();

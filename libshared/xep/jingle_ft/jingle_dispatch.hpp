@@ -4,7 +4,10 @@
 // acknowledges what the session's state allows, queues it for the coroutine that runs the session,
 // and answers the rest itself: malformed requests bad-request, unknown sessions (including a
 // stranger naming our sid, SECURITY.md row 50) item-not-found with <unknown-session/>, illegal
-// actions out-of-order or tie-break (jingle::SessionState).
+// actions out-of-order or tie-break (jingle::SessionState), an empty session-info (a ping, §6.8)
+// with a result and one with a payload not of XEP-0234 with <unsupported-info/>, and more than 64
+// queued requests with resource-constraint. The session's failure is looked at every 250 ms by a
+// waiter (nothing signals it).
 #pragma once
 
 #include <chrono>

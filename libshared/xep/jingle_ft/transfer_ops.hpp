@@ -179,7 +179,9 @@ class IncomingTransfers {
   /// Accepts: IBB: registers the in-band source FIRST (ibb::expect_source), then session-accept
   /// with the negotiated block size; S5B: gathers our candidates, session-accept, negotiation, and
   /// when it fails waits for the initiator's transport-replace to IBB and answers transport-accept.
-  /// Returns the source to read the file from (0 at its end); then call complete(). Errors: the
+  /// Returns the source to read the file from (0 at its end); destroy it (or cancel() it) once
+  /// read() returned 0: over S5B the sender's close() waits for our side of the socket to close.
+  /// Then call complete(). Errors: the
   /// peer terminated (kind remote "terminated"), the transports', kind protocol "bad_offer". On
   /// any error the session has been terminated.
   awaitable<Result<std::unique_ptr<ByteSource>>> accept(IncomingOffer& offer,

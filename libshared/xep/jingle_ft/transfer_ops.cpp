@@ -231,8 +231,7 @@ awaitable<Result<std::unique_ptr<ByteSink>>> OutgoingTransfer::fall_back_to_ibb(
   co_return co_await open_ibb(*transport);
 }
 
-awaitable<Result<std::unique_ptr<ByteSink>>>
-OutgoingTransfer::open_ibb(const xml::Element& transport) {
+awaitable<Result<std::unique_ptr<ByteSink>>> OutgoingTransfer::open_ibb(xml::Element transport) {
   auto theirs = ibb::parse_transport(transport);
   if (!theirs)
     co_return fail(end_with(theirs.error().with_context("in-band transport from " + m_peer.str()),

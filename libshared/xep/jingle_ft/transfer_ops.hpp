@@ -119,7 +119,7 @@ class OutgoingTransfer {
   OutgoingTransfer(JingleDispatch& dispatch, Jid peer, OfferOptions options);
   awaitable<Result<std::unique_ptr<ByteSink>>> run_transport(jingle::Incoming accept);
   awaitable<Result<std::unique_ptr<ByteSink>>> fall_back_to_ibb();
-  awaitable<Result<std::unique_ptr<ByteSink>>> open_ibb(const xml::Element& transport);
+  awaitable<Result<std::unique_ptr<ByteSink>>> open_ibb(xml::Element transport);
   Error end_with(Error error, jingle::ReasonCondition condition);
 
   JingleDispatch* m_dispatch;

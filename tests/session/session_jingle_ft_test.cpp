@@ -487,6 +487,7 @@ struct Pair {
   std::optional<jingle_ft::TransportKind> used;
   Result<void> finished = fail(ErrorKind::software, "not_run", "", "");
   Result<void> completed = fail(ErrorKind::software, "not_run", "", "");
+  std::optional<Error> sender_error;  ///< accepted() failed
 };
 
 jingle_ft::S5bOptions local_s5b(bool direct) {
@@ -502,7 +503,9 @@ jingle_ft::S5bOptions local_s5b(bool direct) {
 
 /// Alice offers `payload` to Bob over S5B (direct candidates on 127.0.0.1 when `direct`, else none,
 /// which ends in the IBB fallback); Bob's receiver runs beside her on the same io_context.
-void send_between_two_sessions(Pair& out, bool direct) {
+void send_between_two_sessions(
+    Pair& out, bool direct,
+    jingle_ft::TransportChoice choice = jingle_ft::TransportChoice::automatic) {
   Scenario t;
   auto bob_pipe = std::make_shared<Pipe>();
   Peer bob_server{bob_pipe};
@@ -550,6 +553,7 @@ void send_between_two_sessions(Pair& out, bool direct) {
         asio::co_spawn(co_await asio::this_coro::executor, receiver(), asio::detached);
 
         jingle_ft::OfferOptions options;
+        options.transport = choice;
         options.s5b = local_s5b(direct);
         options.request_timeout = 3s;
         options.accept_timeout = 5s;
@@ -561,7 +565,14 @@ void send_between_two_sessions(Pair& out, bool direct) {
                                                                     file, options);
         REQUIRE_MESSAGE(transfer, (transfer ? "" : transfer.error().message));
         auto sink = co_await (*transfer)->accepted();
-        REQUIRE_MESSAGE(sink, (sink ? "" : sink.error().message));
+        if (!sink) {
+          out.sender_error = sink.error();
+          while (!bob_done)
+            (void)co_await bob_signal.wait_until(std::chrono::steady_clock::now() + 5s);
+          co_await alice->close();
+          co_await bob->close();
+          co_return;
+        }
         out.used = (*transfer)->transport();
         auto wrote = co_await (*sink)->write(bytes_of(out.sent));
         CHECK_MESSAGE(wrote, (wrote ? "" : wrote.error().message));
@@ -613,4 +624,17 @@ TEST_CASE("jingle-ft end to end: no S5B candidate on either side falls back to I
   CHECK(out.received == out.sent);
   CHECK_MESSAGE(out.completed, (out.completed ? "" : out.completed.error().message));
   CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+}
+
+TEST_CASE("jingle-ft end to end: S5B only and no candidate fails on both sides, the session "
+          "terminated") {
+  Pair out;
+  send_between_two_sessions(out, false, jingle_ft::TransportChoice::s5b);
+  REQUIRE(out.sender_error);
+  CHECK(out.sender_error->code == "no_candidate");
+  CHECK(out.received.empty());
+  // The receiver waited for a fallback and learnt of the end from the sender's terminate.
+  REQUIRE_FALSE(out.completed);
+  CHECK(out.completed.error().code == "terminated");
+  CHECK(out.completed.error().condition == "connectivity-error");
 }

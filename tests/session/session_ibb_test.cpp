@@ -7,6 +7,7 @@
 // refused, the queue cap, cancel() sending <close/> and ending a pending read, the idle timeout.
 // End to end: a sink and a source on one session, the server relaying the chunks back.
 #include "harness.hpp"
+#include "peer_bob.hpp"
 
 #include <cstring>
 #include <span>
@@ -20,21 +21,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view k_bob = "bob@example.test/laptop";
-constexpr std::string_view k_alice = "alice@example.test/res1";
-
-Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
-
 std::string ns() {
   return std::string(ibb::k_ns);
-}
-
-/// Bob's result to the client's iq.
-std::string ack(const xml::Element& iq) {
-  return "<iq type='result' id='" + id_of(iq) + "' from='" + std::string(k_bob) + "' to='" +
-         std::string(k_alice) + "'/>";
 }
 
 /// Bob's error reply to the client's iq.
@@ -42,13 +30,6 @@ std::string refuse(const xml::Element& iq, const std::string& type, const std::s
   return "<iq type='error' id='" + id_of(iq) + "' from='" + std::string(k_bob) + "' to='" +
          std::string(k_alice) + "'><error type='" + type + "'><" + condition +
          " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>";
-}
-
-/// An iq set from `from` to the client carrying `payload`.
-std::string inbound(const std::string& id, const std::string& payload,
-                    std::string from = std::string(k_bob)) {
-  return "<iq type='set' id='" + id + "' from='" + from + "' to='" + std::string(k_alice) + "'>" +
-         payload + "</iq>";
 }
 
 std::string open_payload(const std::string& sid, const std::string& block_size,
@@ -75,8 +56,7 @@ std::string answer_pattern(const std::string& id, const std::string& condition =
 }
 
 std::string data_pattern(const std::string& sid, int seq, const std::string& base64) {
-  return "<iq type='set' to='" + std::string(k_bob) + "' id='*'>" + data_payload(sid, seq, base64) +
-         "</iq>";
+  return set_pattern(data_payload(sid, seq, base64));
 }
 
 std::string close_pattern(const std::string& sid, const std::string& to = std::string(k_bob)) {
@@ -94,10 +74,6 @@ awaitable<void> say_ready(stream::Session& s) {
 
 awaitable<void> expect_ready(Peer& peer) {
   co_await peer.expect("<message to='bob@example.test/laptop'><body>ready</body></message>");
-}
-
-std::span<const char> bytes_of(const std::string& s) {
-  return std::span<const char>(s.data(), s.size());
 }
 
 /// Reads until 0 or an error, with `chunk`-byte reads; returns the bytes and the final outcome.

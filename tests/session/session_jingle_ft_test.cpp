@@ -7,6 +7,7 @@
 // unknown sid answered item-not-found <unknown-session/>, a stranger's session-terminate for our
 // sid refused (SECURITY.md row 50).
 #include "harness.hpp"
+#include "peer_bob.hpp"
 
 #include <span>
 
@@ -20,35 +21,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view k_bob = "bob@example.test/laptop";
-constexpr std::string_view k_alice = "alice@example.test/res1";
 const std::string k_jingle = "urn:xmpp:jingle:1";
 const std::string k_ft = "urn:xmpp:jingle:apps:file-transfer:5";
 const std::string k_ibb = "http://jabber.org/protocol/ibb";
 const std::string k_ibb_jingle = "urn:xmpp:jingle:transports:ibb:1";
 const std::string k_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
-Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
-
-std::string ack(const xml::Element& iq) {
-  return "<iq type='result' id='" + id_of(iq) + "' from='" + std::string(k_bob) + "' to='" +
-         std::string(k_alice) + "'/>";
-}
-
-std::string inbound(const std::string& id, const std::string& payload,
-                    std::string from = std::string(k_bob)) {
-  return "<iq type='set' id='" + id + "' from='" + from + "' to='" + std::string(k_alice) + "'>" +
-         payload + "</iq>";
-}
-
 std::string result_pattern(const std::string& id, std::string to = std::string(k_bob)) {
   return "<iq type='result' id='" + id + "' to='" + to + "'/>";
-}
-
-std::string set_pattern(const std::string& payload) {
-  return "<iq type='set' to='" + std::string(k_bob) + "' id='*'>" + payload + "</iq>";
 }
 
 std::string jingle_open(const std::string& action, const std::string& sid,
@@ -107,10 +87,6 @@ jingle_ft::OfferOptions ibb_only() {
   o.accept_timeout = 2s;
   o.verdict_timeout = 2s;
   return o;
-}
-
-std::span<const char> bytes_of(const std::string& s) {
-  return std::span<const char>(s.data(), s.size());
 }
 
 /// The server side of a sender test up to the last chunk: bob acknowledges the initiate,

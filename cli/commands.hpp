@@ -18,6 +18,7 @@
   X(pubsub, "pubsub", "publish-subscribe: nodes, items, publish, subscribe, listen (XEP-0060)")    \
   X(disco, "disco", "service discovery: info, items, or the whole tree (XEP-0030)")                \
   X(cmd, "cmd", "ad-hoc commands: list, show a form, run with answers (XEP-0050)")                 \
+  X(jingle_file, "jingle-file", "peer-to-peer files: send, or receive into a directory (XEP-0234)")\
   X(probe, "probe", "one-shot server report: DNS, TLS, features, services")                        \
   X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
   X(version, "version", "software name and version of an entity (XEP-0092)")                       \

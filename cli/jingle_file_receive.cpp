@@ -1,0 +1,10 @@
+#include "cmd_jingle_file.hpp"
+
+namespace xmpp::cli {
+
+awaitable<Outcome> run_jingle_file_receive(Context&, JingleFileArgs) {
+  co_return Outcome::failure(make_error(ErrorKind::software, "not_implemented", "",
+                                        "jingle-file receive: not implemented yet"));
+}
+
+}  // namespace xmpp::cli

@@ -9,6 +9,12 @@
 //   - we accept more elements than expat, which stopped on an error: we took in bytes that are not
 //     well-formed XML;
 //   - neither stopped on an error, yet the counts differ: one of us lost or invented an element.
+//
+// One known, correct disagreement is excused: name characters. Expat classifies them by XML 1.0's
+// fourth edition (Appendix B), Xerces and we by the fifth (§2.3 NameStartChar, NameChar), which
+// admits far more non-ASCII characters (e.g. U+FEFF in an attribute name: found by this target
+// in CI, fuzz/corpus/xml_differential/fifth-edition-name-char-feff). So when expat stopped on an
+// error and we accepted more, the input is let go if it has a non-ASCII byte inside markup.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -107,6 +113,28 @@ Accepted theirs(std::string_view input) {
 
 }  // namespace
 
+/// True when a byte >= 0x80 stands inside markup (between '<' and '>', outside quoted values):
+/// where the two editions' name classes may differ. Coarse on purpose (comments and CDATA count
+/// as markup): it only excuses, it never hides a disagreement on ASCII names.
+bool non_ascii_in_markup(std::string_view input) {
+  bool markup = false;
+  char quote = 0;
+  for (const char c : input) {
+    if (!markup) {
+      markup = c == '<';
+    } else if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '>') {
+      markup = false;
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 1 << 20) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -116,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::size_t i = 0; i < common; ++i) {
     if (a.elements[i] != b.elements[i]) violation("element names differ", a, b);
   }
-  if (b.error && a.elements.size() > b.elements.size()) {
+  if (b.error && a.elements.size() > b.elements.size() && !non_ascii_in_markup(input)) {
     violation("we accepted an element expat rejects", a, b);
   }
   if (!a.error && !b.error && a.elements.size() != b.elements.size()) {

@@ -22,6 +22,7 @@ _xmpp_command_table=(
   "pubsub +nodes +info +create +configure +delete +purge +publish +items +retract +subscribe +unsubscribe +subscriptions +affiliations +listen --node= --set= --redirect= --id= --text= --payload-file= --json-payload --atom --title= --link= --summary= --geoloc= --accuracy= --option= --create-if-missing --max= --notify --jid= --owner --count="
   "disco +info +items +tree --node= --depth= --concurrency="
   "cmd +list +show +run --field= --answers= --action= --interactive"
+  "jingle-file +send +receive --transport= --description= --dir= --from= --count= --max-size= --overwrite --keep-partial --proxy= --no-proxy --no-direct --allow-local-candidates"
   "probe --nagios --warn-days= --crit-days="
   "ping --count= --interval="
   "version"
@@ -76,6 +77,11 @@ _xmpp_complete_value() {
       mapfile -t COMPREPLY < <(compgen -W "execute next prev complete cancel" -- "$cur") ;;
     --list)
       mapfile -t COMPREPLY < <(compgen -W "owner admin member outcast" -- "$cur") ;;
+    --transport)
+      mapfile -t COMPREPLY < <(compgen -W "auto s5b ibb" -- "$cur") ;;
+    --dir)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
     --ca-file | --password-file | --config | --attach | --answers | --payload-file)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
@@ -117,6 +123,10 @@ _xmpp_complete_argument() {
       mapfile -t COMPREPLY < <(compgen -W "moderator participant visitor none" -- "$cur") ;;
     "pubsub nodes 0" | "pubsub "*" 0")
       mapfile -t COMPREPLY < <(compgen -W "pep" -- "$cur") ;;
+    "jingle-file send "[1-9]*)
+      # FILE... after the JID.
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
   esac
 }
 

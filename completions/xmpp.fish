@@ -15,6 +15,7 @@ function __xmpp_commands
         pubsub 'publish-subscribe: nodes, items, publish, subscribe, listen (XEP-0060)' \
         disco 'service discovery: info, items or the whole tree (XEP-0030)' \
         cmd 'ad-hoc commands: list, show a form, run with answers (XEP-0050)' \
+        jingle-file 'peer-to-peer files: send, or receive into a directory (XEP-0234)' \
         probe 'one-shot server report: DNS, TLS, features, services' \
         ping 'measure round-trip times (XEP-0199)' \
         version 'ask an entity which software it runs (XEP-0092)' \
@@ -255,6 +256,25 @@ complete -c xmpp -n '__xmpp_using_command cmd' -l field -x -d 'run: answer field
 complete -c xmpp -n '__xmpp_using_command cmd' -l answers -r -F -d 'run: answers from a JSON file'
 complete -c xmpp -n '__xmpp_using_command cmd' -l action -x -a 'execute next prev complete cancel' -d 'run: the action at each stage that offers it'
 complete -c xmpp -n '__xmpp_using_command cmd' -l interactive -d 'run: ask for every field on the terminal'
+
+# jingle-file
+set -l __xmpp_jingle_none '__xmpp_using_command jingle-file; and not __fish_seen_subcommand_from send receive'
+complete -c xmpp -n $__xmpp_jingle_none -f -a send -d 'send files to a JID, each verified by the peer'
+complete -c xmpp -n $__xmpp_jingle_none -f -a receive -d 'receive offered files into a directory, verified'
+# The FILEs of send, after its JID (xmpp jingle-file send JID FILE...).
+complete -c xmpp -n '__xmpp_using_command jingle-file; and __fish_seen_subcommand_from send; and test (count (__fish_print_cmd_args_without_options)) -ge 4' -F
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l transport -x -a 'auto s5b ibb' -d 'send: auto (SOCKS5, falling back to in-band), s5b or ibb alone'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l description -x -d 'send: a description sent with each file'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l dir -x -a '(__fish_complete_directories)' -d 'receive: where files go'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l from -x -d 'receive: only from this JID; bare: any resource (repeatable)'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l count -x -d 'receive: exit after N files'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l max-size -x -d 'receive: decline larger files (k, M, G: powers of 1024)'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l overwrite -d 'receive: replace an existing file of the same name'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l keep-partial -d 'receive: keep a broken file as NAME.part; resume it'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l proxy -x -d 'offer this SOCKS5 proxy (default: the one our server lists)'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l no-proxy -d 'offer no proxy candidate'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l no-direct -d 'offer no direct candidate'
+complete -c xmpp -n '__xmpp_using_command jingle-file' -l allow-local-candidates -d 'offer and dial loopback and private addresses'
 
 # probe
 complete -c xmpp -n '__xmpp_using_command probe' -l nagios -d 'Nagios/Icinga plugin output'

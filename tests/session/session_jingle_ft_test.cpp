@@ -5,7 +5,9 @@
 // initiator over IBB (block size negotiated down, the 'initiator' attribute ignored, row 50), an
 // offer without a file description terminated unsupported-applications. The dispatcher: an
 // unknown sid answered item-not-found <unknown-session/>, a stranger's session-terminate for our
-// sid refused (SECURITY.md row 50).
+// sid refused (SECURITY.md row 50). Ranged transfers (XEP-0234 §7): the receiver's <range/> in
+// session-accept, range() on the sender, only that part on the wire, a range past the end refused
+// on both sides; end to end over S5B and after the IBB fallback.
 #include "harness.hpp"
 #include "peer_bob.hpp"
 
@@ -48,10 +50,15 @@ std::string ibb_transport(const std::string& sid, const std::string& block_size)
          "'/>";
 }
 
-std::string file_content(const std::string& transport) {
+/// A content with the file a.txt of 10 bytes; `range` (a <range/> or nothing) goes into <file/>.
+std::string file_content_with(const std::string& transport, const std::string& range) {
   return "<content creator='initiator' name='file' senders='initiator'><description xmlns='" +
-         k_ft + "'><file><name>a.txt</name><size>10</size></file></description>" + transport +
-         "</content>";
+         k_ft + "'><file><name>a.txt</name>" + range + "<size>10</size></file></description>" +
+         transport + "</content>";
+}
+
+std::string file_content(const std::string& transport) {
+  return file_content_with(transport, "");
 }
 
 std::string data_pattern(const std::string& sid, int seq, const std::string& base64) {
@@ -89,20 +96,33 @@ jingle_ft::OfferOptions ibb_only() {
   return o;
 }
 
-/// The server side of a sender test up to the last chunk: bob acknowledges the initiate,
-/// accepts with block size 3, and acknowledges open, the four chunks of "abcdefghij" and close.
-/// Returns the Jingle sid.
-awaitable<std::string> accept_and_receive(Peer& peer) {
+struct Sids {
+  std::string jingle;
+  std::string ibb;
+};
+
+/// The server side of a sender test up to the session-accept: bob acknowledges the initiate and
+/// accepts with block size 3, `range` (a <range/> or nothing) in the accept's <file/>.
+awaitable<Sids> accept_offer(Peer& peer, std::string range) {
   auto init = co_await peer.expect(set_pattern(
       jingle_open("session-initiate", "*", " initiator='" + std::string(k_alice) + "'") +
       file_content(ibb_transport("*", "4")) + "</jingle>"));
-  const std::string sid = jingle_of(init).attr("sid").value_or("");
-  const std::string ibb_sid = ibb_sid_of(init);
+  Sids sids{jingle_of(init).attr("sid").value_or(""), ibb_sid_of(init)};
   peer.send(ack(init));
-  peer.send(
-      inbound("a1", jingle_open("session-accept", sid, " responder='" + std::string(k_bob) + "'") +
-                        file_content(ibb_transport(ibb_sid, "3")) + "</jingle>"));
+  peer.send(inbound(
+      "a1", jingle_open("session-accept", sids.jingle, " responder='" + std::string(k_bob) + "'") +
+                file_content_with(ibb_transport(sids.ibb, "3"), range) + "</jingle>"));
   co_await peer.expect(result_pattern("a1"));
+  co_return sids;
+}
+
+/// The server side of a sender test up to the last chunk: accept_offer() with `range` (none, or
+/// one asking for the whole file), then bob acknowledges open, the four chunks of "abcdefghij"
+/// and close. Returns the Jingle sid.
+awaitable<std::string> accept_all_with(Peer& peer, std::string range) {
+  const auto sids = co_await accept_offer(peer, range);
+  const std::string& sid = sids.jingle;
+  const std::string& ibb_sid = sids.ibb;
   auto open = co_await peer.expect(set_pattern("<open xmlns='" + k_ibb + "' sid='" + ibb_sid +
                                                "' block-size='3' stanza='iq'/>"));
   peer.send(ack(open));
@@ -117,10 +137,16 @@ awaitable<std::string> accept_and_receive(Peer& peer) {
   co_return sid;
 }
 
-/// The client side of a sender test: offer, write "abcdefghij", close, finish.
+awaitable<std::string> accept_and_receive(Peer& peer) {
+  return accept_all_with(peer, "");
+}
+
+/// The client side of a sender test: offer, write "abcdefghij" (the part range() asks for),
+/// close, finish.
 struct SendOutcome {
   Result<void> wrote = fail(ErrorKind::software, "not_run", "", "");
   Result<void> finished = fail(ErrorKind::software, "not_run", "", "");
+  std::optional<jingle_ft::Range> range;
 };
 
 awaitable<void> send_ten(Scenario& t, SendOutcome& out) {
@@ -131,7 +157,13 @@ awaitable<void> send_ten(Scenario& t, SendOutcome& out) {
   REQUIRE(transfer);
   auto sink = co_await (*transfer)->accepted();
   REQUIRE_MESSAGE(sink, (sink ? "" : sink.error().message));
-  const std::string text = "abcdefghij";
+  out.range = (*transfer)->range();
+  std::string text = "abcdefghij";
+  if (out.range) {
+    const auto offset = static_cast<std::size_t>(out.range->offset.value_or(0));
+    text = out.range->length ? text.substr(offset, static_cast<std::size_t>(*out.range->length))
+                             : text.substr(offset);
+  }
   out.wrote = co_await (*sink)->write(bytes_of(text));
   if (out.wrote) out.wrote = co_await (*sink)->close();
   out.finished = co_await (*transfer)->finish();
@@ -156,6 +188,130 @@ TEST_CASE("jingle-ft send over IBB: initiate, accept with a smaller block, data 
         });
   CHECK_MESSAGE(out.wrote, (out.wrote ? "" : out.wrote.error().message));
   CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+  CHECK_FALSE(out.range);  // an accept without <range/>: the whole file
+}
+
+// ---- ranged transfers (XEP-0234 §7) ----
+
+namespace {
+
+/// Bob accepts with `range` and takes "efghij" (the file from offset 4) in two chunks of 3.
+awaitable<void> accept_from_four(Peer& peer, std::string range) {
+  const auto sids = co_await accept_offer(peer, range);
+  auto open = co_await peer.expect(set_pattern("<open xmlns='" + k_ibb + "' sid='" + sids.ibb +
+                                               "' block-size='3' stanza='iq'/>"));
+  peer.send(ack(open));
+  auto d0 = co_await peer.expect(data_pattern(sids.ibb, 0, "ZWZn"));  // efg
+  auto d1 = co_await peer.expect(data_pattern(sids.ibb, 1, "aGlq"));  // hij
+  peer.send(ack(d0) + ack(d1));
+  auto close =
+      co_await peer.expect(set_pattern("<close xmlns='" + k_ibb + "' sid='" + sids.ibb + "'/>"));
+  peer.send(ack(close));
+  peer.send(inbound("t1", terminate(sids.jingle, "success")));
+  co_await peer.expect(result_pattern("t1"));
+}
+
+/// The sender's accepted() against a session-accept carrying `range`, which must fail.
+Result<std::unique_ptr<jingle_ft::ByteSink>> offer_against_bad_range(const std::string& range) {
+  Scenario t;
+  Result<std::unique_ptr<jingle_ft::ByteSink>> sink = fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        jingle_ft::JingleDispatch dispatch(*s);
+        auto transfer = co_await jingle_ft::OutgoingTransfer::offer(dispatch, jid(k_bob),
+                                                                    ten_bytes(), ibb_only());
+        REQUIRE(transfer);
+        sink = co_await (*transfer)->accepted();
+        CHECK_FALSE((*transfer)->range());
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        const auto sids = co_await accept_offer(t.peer, range);
+        // No <open/>: the sender ends the session at once.
+        auto end =
+            co_await t.peer.expect(set_pattern(jingle_open("session-terminate", sids.jingle) +
+                                               "<reason><failed-application/><text>*</text>"
+                                               "</reason></jingle>"));
+        t.peer.send(ack(end));
+        co_await clean_close(t.peer);
+      });
+  return sink;
+}
+
+}  // namespace
+
+TEST_CASE("jingle-ft send ranged over IBB: session-accept with <range offset='4'/> gives range() "
+          "and the sender writes only bytes 4 to 9") {
+  Scenario t;
+  SendOutcome out;
+  t.run([&]() -> awaitable<void> { co_await send_ten(t, out); },
+        [&]() -> awaitable<void> {
+          co_await t.peer.login(without_sm());
+          co_await accept_from_four(t.peer, "<range offset='4'/>");
+          co_await clean_close(t.peer);
+        });
+  REQUIRE(out.range);
+  CHECK(out.range->offset == 4u);
+  CHECK_FALSE(out.range->length);
+  CHECK_MESSAGE(out.wrote, (out.wrote ? "" : out.wrote.error().message));
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+}
+
+TEST_CASE("jingle-ft send ranged: offset and length ending at the file's end are taken") {
+  Scenario t;
+  SendOutcome out;
+  t.run([&]() -> awaitable<void> { co_await send_ten(t, out); },
+        [&]() -> awaitable<void> {
+          co_await t.peer.login(without_sm());
+          co_await accept_from_four(t.peer, "<range offset='4' length='6'/>");
+          co_await clean_close(t.peer);
+        });
+  REQUIRE(out.range);
+  CHECK(out.range->offset == 4u);
+  CHECK(out.range->length == 6u);
+  CHECK(out.finished);
+}
+
+TEST_CASE("jingle-ft send ranged: <range offset='0'/> without length is the whole file") {
+  Scenario t;
+  SendOutcome out;
+  t.run([&]() -> awaitable<void> { co_await send_ten(t, out); },
+        [&]() -> awaitable<void> {
+          co_await t.peer.login(without_sm());
+          const auto sid = co_await accept_all_with(t.peer, "<range offset='0'/>");
+          t.peer.send(inbound("t1", terminate(sid, "success")));
+          co_await t.peer.expect(result_pattern("t1"));
+          co_await clean_close(t.peer);
+        });
+  CHECK_FALSE(out.range);
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+}
+
+TEST_CASE("jingle-ft send ranged: a range past the file's end is protocol \"bad_range\" naming "
+          "the peer, and the session is terminated failed-application") {
+  SUBCASE("offset past the size") {
+    auto sink = offer_against_bad_range("<range offset='11'/>");
+    REQUIRE_FALSE(sink);
+    CHECK(sink.error().kind == ErrorKind::protocol);
+    CHECK(sink.error().code == "bad_range");
+    CHECK(sink.error().message ==
+          "peer bob@example.test/laptop asked for a range outside the file offered: the range "
+          "starts at 11, past the file's size 10");
+  }
+  SUBCASE("offset + length past the size") {
+    auto sink = offer_against_bad_range("<range offset='4' length='7'/>");
+    REQUIRE_FALSE(sink);
+    CHECK(sink.error().code == "bad_range");
+    CHECK(sink.error().message.find("peer bob@example.test/laptop ") == 0);
+  }
+  SUBCASE("an offset that is not a number") {
+    auto sink = offer_against_bad_range("<range offset='-1'/>");
+    REQUIRE_FALSE(sink);
+    CHECK(sink.error().kind == ErrorKind::protocol);
+    CHECK(sink.error().code == "bad_range");
+  }
 }
 
 TEST_CASE("jingle-ft send: the receiver's hash verdict failure fails finish() with a clear error") {
@@ -344,6 +500,116 @@ TEST_CASE("jingle-ft receive over IBB: offer from the iq's 'from', block size lo
   CHECK_MESSAGE(completed, (completed ? "" : completed.error().message));
 }
 
+TEST_CASE("jingle-ft receive ranged over IBB: accept with range offset 4 puts <range offset='4'/> "
+          "into the offered <file/> of session-accept, and the rest arrives") {
+  Scenario t;
+  std::string received;
+  Result<void> completed = fail(ErrorKind::software, "not_run", "", "");
+  std::optional<xml::Element> accept;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        jingle_ft::JingleDispatch dispatch(*s);
+        jingle_ft::IncomingTransfers incoming(dispatch, {});
+        auto offer = co_await incoming.next_offer(2s);
+        REQUIRE_MESSAGE(offer, (offer ? "" : offer.error().message));
+        jingle_ft::AcceptOptions options;
+        options.request_timeout = 2s;
+        options.idle_timeout = 2s;
+        options.range = jingle_ft::Range{4, std::nullopt, {}};
+        auto source = co_await incoming.accept(*offer, options);
+        REQUIRE_MESSAGE(source, (source ? "" : source.error().message));
+        std::vector<char> buffer(16);
+        for (;;) {
+          auto n = co_await (*source)->read(std::span<char>(buffer.data(), buffer.size()));
+          REQUIRE_MESSAGE(n, (n ? "" : n.error().message));
+          if (*n == 0) break;
+          received.append(buffer.data(), *n);
+        }
+        completed = co_await incoming.complete(*offer, received == "efghij", 2s);
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        t.peer.send(inbound("i1", jingle_open("session-initiate", "S4") +
+                                      file_content(ibb_transport("B4", "4")) + "</jingle>"));
+        co_await t.peer.expect(result_pattern("i1"));
+        accept = co_await t.peer.expect(set_pattern(
+            jingle_open("session-accept", "S4") +
+            "<content creator='initiator' name='file' senders='initiator'><description xmlns='" +
+            k_ft + "'><file><name>a.txt</name><range offset='4'/><size>10</size></file>" +
+            "</description>" + ibb_transport("B4", "4") + "</content></jingle>"));
+        t.peer.send(ack(*accept));
+        const std::string ibb = "xmlns='" + k_ibb + "' sid='B4'";
+        t.peer.send(inbound("o1", "<open " + ibb + " block-size='4' stanza='iq'/>"));
+        co_await t.peer.expect(result_pattern("o1"));
+        t.peer.send(inbound("d0", "<data " + ibb + " seq='0'>ZWZnaA==</data>"));  // efgh
+        t.peer.send(inbound("d1", "<data " + ibb + " seq='1'>aWo=</data>"));      // ij
+        co_await t.peer.expect(result_pattern("d0"));
+        co_await t.peer.expect(result_pattern("d1"));
+        t.peer.send(inbound("c1", "<close " + ibb + "/>"));
+        co_await t.peer.expect(result_pattern("c1"));
+        auto end = co_await t.peer.expect(set_pattern(jingle_open("session-terminate", "S4") +
+                                                      "<reason><success/></reason></jingle>"));
+        t.peer.send(ack(end));
+        co_await clean_close(t.peer);
+      });
+  REQUIRE(accept);
+  const auto* range = jingle_of(*accept)
+                          .child("content", k_jingle)
+                          ->child("description", k_ft)
+                          ->child("file", k_ft)
+                          ->child("range", k_ft);
+  REQUIRE(range != nullptr);
+  CHECK_FALSE(range->attr("length"));
+  CHECK(range->elements().empty());  // no hashes
+  CHECK(received == "efghij");
+  CHECK_MESSAGE(completed, (completed ? "" : completed.error().message));
+}
+
+TEST_CASE("jingle-ft receive ranged: a range past the offered size is usage \"bad_range\"; the "
+          "session is terminated failed-application, never accepted") {
+  Scenario t;
+  Result<std::unique_ptr<jingle_ft::ByteSource>> source =
+      fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        jingle_ft::JingleDispatch dispatch(*s);
+        jingle_ft::IncomingTransfers incoming(dispatch, {});
+        auto offer = co_await incoming.next_offer(2s);
+        REQUIRE_MESSAGE(offer, (offer ? "" : offer.error().message));
+        jingle_ft::AcceptOptions options;
+        options.request_timeout = 2s;
+        options.range = jingle_ft::Range{8, 3, {}};
+        source = co_await incoming.accept(*offer, options);
+        stream::StanzaPredicate done = [](const xml::Element& e) { return e.name() == "message"; };
+        auto woke = co_await s->wait_for(std::move(done), 2s);
+        CHECK(woke);
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login(without_sm());
+        t.peer.send(inbound("i1", jingle_open("session-initiate", "S5") +
+                                      file_content(ibb_transport("B5", "4")) + "</jingle>"));
+        co_await t.peer.expect(result_pattern("i1"));
+        // The next thing on the wire is the terminate: no session-accept went out.
+        auto end = co_await t.peer.expect(set_pattern(jingle_open("session-terminate", "S5") +
+                                                      "<reason><failed-application/>"
+                                                      "<text>*</text></reason></jingle>"));
+        t.peer.send(ack(end));
+        t.peer.send("<message from='" + std::string(k_bob) + "' to='" + std::string(k_alice) +
+                    "'><body>done</body></message>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_FALSE(source);
+  CHECK(source.error().kind == ErrorKind::usage);
+  CHECK(source.error().code == "bad_range");
+  CHECK(source.error().message ==
+        "cannot ask bob@example.test/laptop for that part of the file: the range of 3 bytes at 8 "
+        "ends past the file's size 10");
+}
+
 TEST_CASE("jingle-ft receive: an initiate without a file description is acknowledged, then "
           "terminated unsupported-applications (XEP-0166 §6.3.2)") {
   Scenario t;
@@ -459,7 +725,9 @@ awaitable<void> relay(Peer& from_peer, std::string from_jid, Peer& to_peer) {
 
 struct Pair {
   std::string sent;
+  std::string expected;  ///< what should arrive: sent, or the part the receiver asked for
   std::string received;
+  std::optional<jingle_ft::Range> seen_range;  ///< the sender's range()
   std::optional<jingle_ft::TransportKind> used;
   Result<void> finished = fail(ErrorKind::software, "not_run", "", "");
   Result<void> completed = fail(ErrorKind::software, "not_run", "", "");
@@ -478,16 +746,23 @@ jingle_ft::S5bOptions local_s5b(bool direct) {
 }
 
 /// Alice offers `payload` to Bob over S5B (direct candidates on 127.0.0.1 when `direct`, else none,
-/// which ends in the IBB fallback); Bob's receiver runs beside her on the same io_context.
+/// which ends in the IBB fallback); Bob's receiver runs beside her on the same io_context and
+/// asks for `range` of it (XEP-0234 §7) when given.
 void send_between_two_sessions(
     Pair& out, bool direct,
-    jingle_ft::TransportChoice choice = jingle_ft::TransportChoice::automatic) {
+    jingle_ft::TransportChoice choice = jingle_ft::TransportChoice::automatic,
+    std::optional<jingle_ft::Range> range = std::nullopt) {
   Scenario t;
   auto bob_pipe = std::make_shared<Pipe>();
   Peer bob_server{bob_pipe};
   out.sent = std::string(100000, 'x');
   for (std::size_t i = 0; i < out.sent.size(); ++i)
     out.sent[i] = static_cast<char>('a' + i % 26);
+  out.expected = out.sent;
+  if (range)
+    out.expected = out.sent.substr(static_cast<std::size_t>(range->offset.value_or(0)),
+                                   range->length ? static_cast<std::size_t>(*range->length)
+                                                 : std::string::npos);
   t.run(
       [&]() -> awaitable<void> {
         auto alice = co_await open_session(t);
@@ -509,6 +784,7 @@ void send_between_two_sessions(
             options.request_timeout = 3s;
             options.fallback_timeout = 3s;
             options.idle_timeout = 3s;
+            options.range = range;
             auto source = co_await incoming.accept(*offer, options);
             if (source) {
               std::vector<char> buffer(8192);
@@ -518,7 +794,7 @@ void send_between_two_sessions(
                 out.received.append(buffer.data(), *n);
               }
               (*source)->cancel();
-              out.completed = co_await incoming.complete(*offer, out.received == out.sent, 3s);
+              out.completed = co_await incoming.complete(*offer, out.received == out.expected, 3s);
             } else {
               out.completed = fail(source.error());
             }
@@ -550,7 +826,14 @@ void send_between_two_sessions(
           co_return;
         }
         out.used = (*transfer)->transport();
-        auto wrote = co_await (*sink)->write(bytes_of(out.sent));
+        out.seen_range = (*transfer)->range();
+        std::string part = out.sent;
+        if (out.seen_range)
+          part = out.sent.substr(static_cast<std::size_t>(out.seen_range->offset.value_or(0)),
+                                 out.seen_range->length
+                                     ? static_cast<std::size_t>(*out.seen_range->length)
+                                     : std::string::npos);
+        auto wrote = co_await (*sink)->write(bytes_of(part));
         CHECK_MESSAGE(wrote, (wrote ? "" : wrote.error().message));
         auto closed = co_await (*sink)->close();
         CHECK_MESSAGE(closed, (closed ? "" : closed.error().message));
@@ -613,4 +896,34 @@ TEST_CASE("jingle-ft end to end: S5B only and no candidate fails on both sides, 
   REQUIRE_FALSE(out.completed);
   CHECK(out.completed.error().code == "terminated");
   CHECK(out.completed.error().condition == "connectivity-error");
+}
+
+TEST_CASE(
+    "jingle-ft end to end ranged over S5B: the receiver asks for bytes from 60000, the sender "
+    "sees range() and sends only those") {
+  Pair out;
+  send_between_two_sessions(out, true, jingle_ft::TransportChoice::automatic,
+                            jingle_ft::Range{60000, std::nullopt, {}});
+  CHECK(out.used == jingle_ft::TransportKind::s5b);
+  REQUIRE(out.seen_range);
+  CHECK(out.seen_range->offset == 60000u);
+  CHECK_FALSE(out.seen_range->length);
+  CHECK(out.received.size() == 40000u);
+  CHECK(out.received == out.expected);
+  CHECK_MESSAGE(out.completed, (out.completed ? "" : out.completed.error().message));
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
+}
+
+TEST_CASE("jingle-ft end to end ranged after the IBB fallback: offset and length survive "
+          "transport-replace") {
+  Pair out;
+  send_between_two_sessions(out, false, jingle_ft::TransportChoice::automatic,
+                            jingle_ft::Range{1000, 5000, {}});
+  CHECK(out.used == jingle_ft::TransportKind::ibb);
+  REQUIRE(out.seen_range);
+  CHECK(out.seen_range->offset == 1000u);
+  CHECK(out.seen_range->length == 5000u);
+  CHECK(out.received == out.expected);
+  CHECK(out.received.size() == 5000u);
+  CHECK_MESSAGE(out.finished, (out.finished ? "" : out.finished.error().message));
 }

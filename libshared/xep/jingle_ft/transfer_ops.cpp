@@ -92,6 +92,48 @@ s5b::GatherOptions gather_options(const S5bOptions& options, std::string sid, Ji
   return g;
 }
 
+/// XEP-0234 §7: the <range/> of the file in a session-accept; nullopt when there is none or it
+/// asks for the whole file (offset 0, no length). A description that is not ours, or ours without
+/// a <file/>, asks for nothing in particular: the whole file. Errors: parse_file's, for the
+/// <range/> alone (the rest of the echoed <file/> is the peer's business, not a reason to fail).
+Result<std::optional<Range>> accepted_range(const jingle::Jingle& accept) {
+  if (accept.contents.empty()) return std::optional<Range>();
+  const auto& description = accept.contents.front().description;
+  if (!description || description->ns() != k_ns) return std::optional<Range>();
+  const xml::Element* file = description->child("file", k_ns);
+  const xml::Element* asked = file ? file->child("range", k_ns) : nullptr;
+  if (asked == nullptr) return std::optional<Range>();
+  xml::Element range_only("file", std::string(k_ns));
+  range_only.add_child(*asked);
+  auto parsed = parse_file(range_only);
+  if (!parsed) return fail(parsed.error());
+  std::optional<Range> range = std::move(parsed->range);
+  if (range && range->offset.value_or(0) == 0 && !range->length) range.reset();
+  return range;
+}
+
+/// Whether `range` lies within `size` bytes (expected_bytes' check); an unknown size (the
+/// offer said none) leaves it to the reader of the file.
+Result<void> check_range(std::optional<std::uint64_t> size, const Range& range) {
+  if (!size) return {};
+  File part;
+  part.size = size;
+  part.range = range;
+  auto bytes = expected_bytes(part);
+  if (!bytes) return fail(bytes.error());
+  return {};
+}
+
+/// The description of our session-accept (XEP-0234 §7): the offered one, or with `range` the
+/// offered file asking for that part. The range's hashes are the sender's to give (§8.2).
+std::optional<xml::Element> accept_description(const IncomingOffer& offer,
+                                               const std::optional<Range>& range) {
+  if (!range) return offer.content.description;
+  File file = offer.file;
+  file.range = Range{range->offset, range->length, {}};
+  return make_description(file);
+}
+
 }  // namespace
 
 std::string_view to_string(TransportKind kind) {
@@ -128,6 +170,7 @@ OutgoingTransfer::offer(JingleDispatch& dispatch, Jid peer, File file, OfferOpti
   content.name = std::string(k_content_name);
   content.senders = jingle::Senders::initiator;  // XEP-0234 §4.1: a File Offer
   content.description = make_description(file);
+  t->m_file = std::move(file);
   if (options.transport == TransportChoice::ibb) {
     ibb::Transport transport;
     transport.sid = t->m_ibb_sid;
@@ -169,6 +212,21 @@ awaitable<Result<std::unique_ptr<ByteSink>>> OutgoingTransfer::accepted() {
     if (accept.error().kind == ErrorKind::remote) m_channel.reset();  // the peer ended it
     co_return fail(accept.error());
   }
+  // XEP-0234 §7: the receiver may ask for part of the file; check it before any byte moves.
+  auto range = accepted_range(accept->jingle);
+  if (!range)
+    co_return fail(
+        end_with(protocol_error("bad_range", m_peer,
+                                "asked for a range we cannot read: " + range.error().message),
+                 ReasonCondition::failed_application));
+  if (*range) {
+    if (auto fits = check_range(m_file.size, **range); !fits)
+      co_return fail(end_with(
+          protocol_error("bad_range", m_peer,
+                         "asked for a range outside the file offered: " + fits.error().message),
+          ReasonCondition::failed_application));
+  }
+  m_range = std::move(*range);
   co_return co_await run_transport(std::move(*accept));
 }
 
@@ -370,6 +428,16 @@ awaitable<Result<std::unique_ptr<ByteSource>>> IncomingTransfers::accept(Incomin
     m_dispatch->post_terminate(channel, jingle::make_reason(condition, error.message));
     return error;
   };
+  if (options.range) {
+    // Our caller's mistake (a partial file longer than the offer, say): the peer learns only
+    // that the application failed.
+    if (auto fits = check_range(offer.file.size, *options.range); !fits)
+      co_return fail(end_with(make_error(ErrorKind::usage, "bad_range", "",
+                                         "cannot ask " + offer.peer.str() +
+                                             " for that part of the file: " + fits.error().message),
+                              ReasonCondition::failed_application));
+  }
+  auto description = accept_description(offer, options.range);
 
   // IBB: the source listens before the peer hears session-accept or transport-accept (ibb_ops).
   auto expect_ibb = [&](xml::Element transport,
@@ -392,7 +460,7 @@ awaitable<Result<std::unique_ptr<ByteSource>>> IncomingTransfers::accept(Incomin
     ours.block_size = *block;
     auto content = jingle::transport_content(offer.content, ibb::make_transport(ours));
     if (action == Action::session_accept) {
-      content.description = offer.content.description;
+      content.description = description;
       content.senders = offer.content.senders;
     }
     auto answer =
@@ -418,6 +486,7 @@ awaitable<Result<std::unique_ptr<ByteSource>>> IncomingTransfers::accept(Incomin
   auto ours = co_await s5b::gather(session, std::move(gather));
   if (!ours) co_return fail(end_with(ours.error(), ReasonCondition::failed_transport));
   jingle::Content content = offer.content;
+  content.description = std::move(description);
   content.transport = s5b::make_transport(ours->transport);
   auto sent = co_await m_dispatch->send(
       channel, jingle::make_session_accept(offer.sid, session.jid(), one(std::move(content))),

@@ -94,14 +94,21 @@ class OutgoingTransfer {
   const Jid& peer() const { return m_peer; }
   /// The transport that carries the bytes, once accepted() returned.
   std::optional<TransportKind> transport() const { return m_used; }
+  /// XEP-0234 §7 "Ranged Transfers": the <range/> of the file in the receiver's session-accept,
+  /// valid once accepted() returned the sink. Write only that part into the sink (bytes from
+  /// offset, length of them or up to the end: OutgoingFile::open with ReadRange). nullopt: the
+  /// whole file (the accept carried no <range/>, or one with offset 0 and no length).
+  const std::optional<Range>& range() const { return m_range; }
 
   /// Waits for session-accept and runs the transport: S5B negotiation (on "no_candidate" or
   /// "proxy_error" with TransportChoice::automatic: transport-replace to IBB, wait for
   /// transport-accept), IBB: open the in-band bytestream. Returns the sink to write the file into;
-  /// write it, close() it, then call finish(). Errors: kind remote "declined" (session-terminate
-  /// with decline, the reason in the message), kind remote "terminated" (another reason), kind
-  /// temporary "timeout" (no answer within accept_timeout), kind protocol "bad_accept" (the
-  /// accept carries no transport we offered, or a larger IBB block size), the transports'. On any
+  /// write it (only range() of it), close() it, then call finish(). Errors: kind remote
+  /// "declined" (session-terminate with decline, the reason in the message), kind remote
+  /// "terminated" (another reason), kind temporary "timeout" (no answer within accept_timeout),
+  /// kind protocol "bad_accept" (the accept carries no transport we offered, or a larger IBB block
+  /// size), kind protocol "bad_range" (its <range/> does not parse, starts past the offered size,
+  /// or offset + length ends past it; terminated with failed-application), the transports'. On any
   /// error the session has been terminated.
   awaitable<Result<std::unique_ptr<ByteSink>>> accepted();
 
@@ -127,7 +134,9 @@ class OutgoingTransfer {
   OfferOptions m_options;
   std::string m_sid;
   std::shared_ptr<Channel> m_channel;
-  jingle::Content m_content;  ///< as offered
+  jingle::Content m_content;     ///< as offered
+  File m_file;                   ///< as offered
+  std::optional<Range> m_range;  ///< what the session-accept asked for
   std::string m_ibb_sid;
   std::optional<s5b::Offer> m_s5b;  ///< our S5B offer, kept until the negotiation ends
   std::optional<TransportKind> m_used;
@@ -159,6 +168,11 @@ struct AcceptOptions {
   std::chrono::milliseconds fallback_timeout{30000};
   /// IBB: read() fails when nothing arrives for this long.
   std::chrono::milliseconds idle_timeout{30000};
+  /// XEP-0234 §7 "Ranged Transfers": receive only this part of the file (to resume: offset =
+  /// the bytes already here, IncomingFile::offset()). session-accept then carries the offered
+  /// <file/> with this <range offset length/> (its hashes are not sent); the source yields only
+  /// that part. nullopt: the whole file (session-accept echoes the offered description).
+  std::optional<Range> range;
 };
 
 /// The receiving side of a stream: takes session-initiates (through `dispatch`) and queues the
@@ -182,8 +196,9 @@ class IncomingTransfers {
   /// Returns the source to read the file from (0 at its end); destroy it (or cancel() it) once
   /// read() returned 0: over S5B the sender's close() waits for our side of the socket to close.
   /// Then call complete(). Errors: the
-  /// peer terminated (kind remote "terminated"), the transports', kind protocol "bad_offer". On
-  /// any error the session has been terminated.
+  /// peer terminated (kind remote "terminated"), the transports', kind protocol "bad_offer", kind
+  /// usage "bad_range" (options.range starts past the offered size or ends past it; nothing was
+  /// sent but the terminate, failed-application). On any error the session has been terminated.
   awaitable<Result<std::unique_ptr<ByteSource>>> accept(IncomingOffer& offer,
                                                         AcceptOptions options);
   /// session-terminate with `reason` (decline; or jingle_ft::make_reason(file_too_large)), waiting

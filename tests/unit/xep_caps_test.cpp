@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "xep/caps/caps.hpp"
+#include "xep/caps/caps_ops.hpp"
 #include "xep/disco/disco.hpp"
 #include "xep_examples.hpp"
 
@@ -219,4 +220,53 @@ TEST_CASE("XEP-0115: verdicts have their JSON spelling") {
   CHECK(caps::to_string(caps::Verdict::mismatch) == "mismatch");
   CHECK(caps::to_string(caps::Verdict::unknown_hash) == "unknown-hash");
   CHECK(caps::to_string(caps::Verdict::ill_formed) == "ill-formed");
+}
+
+TEST_CASE("XEP-0115: caps_for hashes our own disco#info with sha-1 (§5.2, §5.3 examples)") {
+  const auto exodus = caps::caps_for(info_of("xep0115-sec1.2-exodus-info-result.xml"),
+                                     "http://code.google.com/p/exodus");
+  // Example 1's <c/>.
+  CHECK(exodus == caps_of("xep0115-ex1-presence.xml"));
+
+  const auto psi =
+      caps::caps_for(info_of("xep0115-sec5.3-psi-info-result.xml"), "http://psi-im.org");
+  REQUIRE(psi);
+  CHECK(psi->hash == "sha-1");
+  CHECK(psi->node == "http://psi-im.org");
+  CHECK(psi->ver == "q07IKJEyjvHSyhy//CH0CxmKi8w=");
+
+  // §5.4: an info nobody could verify gets no caps.
+  const auto twice = info_from("<identity category='client' type='pc'/>"
+                               "<feature var='urn:a'/><feature var='urn:a'/>");
+  CHECK_FALSE(caps::caps_for(twice, "http://example.org").has_value());
+}
+
+TEST_CASE("XEP-0115: make_element writes §4's <c/>; parse reads it back") {
+  const caps::Caps c{"sha-1", "http://code.google.com/p/exodus", "QgayPKawpkPSDYmwT/WM94uAlu0="};
+  const auto e = caps::make_element(c);
+  CHECK(e.is("c", caps::k_ns));
+  CHECK(e.attr("hash") == "sha-1");
+  CHECK(e.attr("node") == "http://code.google.com/p/exodus");
+  CHECK(e.attr("ver") == "QgayPKawpkPSDYmwT/WM94uAlu0=");
+  CHECK(e.nodes().empty());
+  // The same element as example 1's.
+  CHECK(e == *example("xep0115-ex1-presence.xml").child("c", caps::k_ns));
+}
+
+TEST_CASE("XEP-0115: make_presence is available presence with <c/>, and <priority/> when given") {
+  const caps::Caps c{"sha-1", "http://example.org/xmpp", "abc="};
+  const auto plain = caps::make_presence(c);
+  CHECK(plain.is("presence", "jabber:client"));
+  CHECK_FALSE(plain.attr("type"));
+  CHECK_FALSE(plain.attr("to"));
+  REQUIRE(plain.elements().size() == 1);
+  CHECK(*plain.elements()[0] == caps::make_element(c));
+  CHECK(caps::parse(plain) == c);
+
+  const auto negative = caps::make_presence(c, -1);
+  CHECK_FALSE(negative.attr("type"));
+  REQUIRE(negative.elements().size() == 2);
+  CHECK(negative.child_text("priority", "jabber:client") == "-1");
+  CHECK(caps::parse(negative) == c);
+  CHECK(caps::make_presence(c, 127).child_text("priority", "jabber:client") == "127");
 }

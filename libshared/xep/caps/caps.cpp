@@ -165,4 +165,20 @@ std::string info_node(const Caps& caps) {
   return caps.node + "#" + caps.ver;
 }
 
+xml::Element make_element(const Caps& caps) {
+  xml::Element c("c", std::string(k_ns));
+  c.set_attr("hash", caps.hash);
+  c.set_attr("node", caps.node);
+  c.set_attr("ver", caps.ver);
+  return c;
+}
+
+std::optional<Caps> caps_for(const disco::DiscoInfo& info, std::string node) {
+  // §9.1: SHA-1 is mandatory to implement, so every verifier can check it.
+  constexpr std::string_view hash = "sha-1";
+  auto ver = compute_ver(info, hash);
+  if (!ver) return std::nullopt;
+  return Caps{std::string(hash), std::move(node), std::move(*ver)};
+}
+
 }  // namespace xmpp::caps

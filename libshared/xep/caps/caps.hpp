@@ -54,4 +54,12 @@ std::string_view to_string(Verdict verdict);
 /// backwards compatibility).
 std::string info_node(const Caps& caps);
 
+/// <c xmlns='http://jabber.org/protocol/caps' hash=.. node=.. ver=../> (§4), for a presence.
+xml::Element make_element(const Caps& caps);
+
+/// Our caps for `info`: hash "sha-1" (mandatory to implement, §9.1: every verifier has it), `node`
+/// (a URI naming the software, §4), ver = compute_ver(info, "sha-1"). nullopt when `info` is
+/// ill-formed (§5.4: nobody could verify it).
+std::optional<Caps> caps_for(const disco::DiscoInfo& info, std::string node);
+
 }  // namespace xmpp::caps

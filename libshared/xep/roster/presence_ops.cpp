@@ -40,7 +40,7 @@ ResourcePresence read_available(const xml::Element& presence, const Jid& from) {
     r.show = std::move(*show);
   if (auto status = presence.child_text("status", stanza::k_ns_client); status && !status->empty())
     r.status = std::move(*status);
-  r.priority = read_priority(presence.child_text("priority", stanza::k_ns_client));
+  r.priority = presence_priority(presence);
   return r;
 }
 
@@ -153,6 +153,10 @@ awaitable<Result<PresenceSnapshot>> collect(stream::Session& session, SnapshotOp
 }
 
 }  // namespace
+
+int presence_priority(const xml::Element& presence) {
+  return read_priority(presence.child_text("priority", stanza::k_ns_client));
+}
 
 awaitable<Result<PresenceSnapshot>> announce_and_collect(stream::Session& session,
                                                          SnapshotOptions options) {

@@ -15,6 +15,7 @@
 #include "net/asio.hpp"
 #include "stream/session.hpp"
 #include "xep/roster/subscription.hpp"
+#include "xml/element.hpp"
 
 namespace xmpp::roster {
 
@@ -26,6 +27,10 @@ struct ResourcePresence {
   int priority = 0;  ///< §4.7.2.3; an out-of-range or malformed value reads as 0
   bool operator==(const ResourcePresence&) const = default;
 };
+
+/// The <priority/> of a presence (RFC 6121 §4.7.2.3): an xs:byte; absent, malformed or out of
+/// range reads as 0.
+int presence_priority(const xml::Element& presence);
 
 /// What the server delivered after our initial presence.
 struct PresenceSnapshot {

@@ -52,6 +52,8 @@ class Context {
   asio::any_io_executor executor() const { return m_executor; }
   /// Results (stdout).
   std::ostream& out() { return m_io.out; }
+  /// Diagnostics (stderr), for what warn/inform do not cover: a progress line redrawn in place.
+  std::ostream& err() { return m_io.err; }
   /// "xmpp: warning: MESSAGE" on stderr unless --quiet.
   void warn(std::string_view message);
   /// "xmpp: MESSAGE" on stderr unless --quiet: what a command did besides its output ("exported

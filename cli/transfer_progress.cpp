@@ -288,7 +288,7 @@ std::string TransferProgress::render_line(std::size_t width) const {
 
 nlohmann::ordered_json TransferProgress::progress_json() const {
   nlohmann::ordered_json out;
-  out["event"] = "progress";
+  out["kind"] = "progress";
   out["file"] = m_name;
   out["bytes"] = m_bytes;
   out["size"] = m_size ? nlohmann::ordered_json(*m_size) : nlohmann::ordered_json(nullptr);
@@ -301,7 +301,7 @@ nlohmann::ordered_json TransferProgress::progress_json() const {
 
 nlohmann::ordered_json TransferProgress::result_json() const {
   nlohmann::ordered_json out;
-  out["event"] = "result";
+  out["kind"] = "result";
   out["file"] = m_name;
   out["bytes"] = m_bytes;
   out["size"] = m_size ? nlohmann::ordered_json(*m_size) : nlohmann::ordered_json(nullptr);

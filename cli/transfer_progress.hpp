@@ -72,10 +72,10 @@ class TransferProgress {
   /// final one. Columns are counted per code point, two for U+1100 and above (wide CJK, emoji).
   std::string render_line(std::size_t width) const;
 
-  /// The NDJSON progress event: {"event":"progress","file":NAME,"bytes":N,"size":N|null,
+  /// The NDJSON progress event: {"kind":"progress","file":NAME,"bytes":N,"size":N|null,
   /// "rate":BYTES_PER_SECOND (integer),"eta":SECONDS|null,"elapsed":SECONDS (ms precision)}.
   nlohmann::ordered_json progress_json() const;
-  /// The start of the final NDJSON result of a file: {"event":"result","file":NAME,"bytes":N,
+  /// The start of the final NDJSON result of a file: {"kind":"result","file":NAME,"bytes":N,
   /// "size":N|null,"seconds":S,"rate":AVERAGE}; the command adds what it knows ("status",
   /// "path", "hash", "error").
   nlohmann::ordered_json result_json() const;

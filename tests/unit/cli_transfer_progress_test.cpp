@@ -167,17 +167,17 @@ TEST_CASE("TransferProgress: unknown size and the finished line") {
 TEST_CASE("TransferProgress: NDJSON progress and result events") {
   const auto p = report_at_4s();
   CHECK(dump_json(p.progress_json()) ==
-        R"({"event":"progress","file":"report.pdf","bytes":20971520,"size":28311552,)"
+        R"({"kind":"progress","file":"report.pdf","bytes":20971520,"size":28311552,)"
         R"("rate":5242880,"eta":2,"elapsed":4.0})");
 
   auto done = report_at_4s();
   done.finish(t0 + 5s, 27 * k_mib);
   CHECK(dump_json(done.result_json()) ==
-        R"({"event":"result","file":"report.pdf","bytes":28311552,"size":28311552,)"
+        R"({"kind":"result","file":"report.pdf","bytes":28311552,"size":28311552,)"
         R"("seconds":5.0,"rate":5662310})");
 
   TransferProgress unknown("a\"b", std::nullopt, t0);
   CHECK(dump_json(unknown.progress_json()) ==
-        R"({"event":"progress","file":"a\"b","bytes":0,"size":null,"rate":0,"eta":null,)"
+        R"({"kind":"progress","file":"a\"b","bytes":0,"size":null,"rate":0,"eta":null,)"
         R"("elapsed":0.0})");
 }

@@ -1,5 +1,7 @@
 #include "cmd_jingle_file.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -8,10 +10,15 @@
 
 #include "commands.hpp"
 #include "xep/jingle_ft/jingle_ft.hpp"
+#include "xep/s5b/jingle_s5b_ops.hpp"
+#include "xep/s5b/s5b_ops.hpp"
 
 namespace xmpp::cli {
 
 namespace {
+
+/// Finding our server's SOCKS5 proxy (disco#items, then disco#info of each).
+constexpr std::chrono::milliseconds k_proxy_lookup{10000};
 
 void add_s5b_options(CLI::App* sub, JingleFileArgs& args) {
   sub->add_option("--proxy", args.proxy,
@@ -32,6 +39,39 @@ void add_footer(CLI::App* sub) {
 
 }  // namespace
 
+awaitable<jingle_ft::S5bOptions> s5b_settings(Context& ctx, stream::Session& session,
+                                              const JingleFileArgs& args) {
+  jingle_ft::S5bOptions options;
+  options.direct = !args.no_direct;
+  if (options.direct) {
+    options.addresses = s5b::interface_addresses();
+    if (args.allow_local) options.addresses.push_back(asio::ip::address_v4::loopback());
+    if (options.addresses.empty()) {
+      ctx.note("no network address to offer a direct candidate on (--allow-local-candidates "
+               "offers 127.0.0.1)");
+      options.direct = false;
+    }
+  }
+  options.negotiate.allow_local = args.allow_local;
+  if (args.no_proxy) co_return options;
+  if (args.proxy) {
+    auto proxy = Jid::parse(*args.proxy);
+    if (proxy) options.proxy = std::move(*proxy);  // checked by the option's validator
+    co_return options;
+  }
+  auto domain = Jid::parse(session.jid().domain());
+  if (!domain) co_return options;
+  const auto timeout = std::min(k_proxy_lookup, ctx.remaining());
+  auto proxy = co_await s5b::find_proxy(session, *domain, timeout);
+  if (proxy) {
+    ctx.note(fmt::format("SOCKS5 proxy: {}", escape_terminal(proxy->str())));
+    options.proxy = std::move(*proxy);
+  } else {
+    ctx.note(fmt::format("no SOCKS5 proxy: {}", proxy.error().message));
+  }
+  co_return options;
+}
+
 Result<std::uint64_t> parse_byte_size(std::string_view text) {
   const auto bad = [&] {
     return fail(ErrorKind::usage, "bad_size", "",
@@ -41,10 +81,20 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty()) {
     switch (digits.back()) {
-      case 'k': case 'K': unit = 1ULL << 10; break;
-      case 'm': case 'M': unit = 1ULL << 20; break;
-      case 'g': case 'G': unit = 1ULL << 30; break;
-      default: break;
+    case 'k':
+    case 'K':
+      unit = 1ULL << 10;
+      break;
+    case 'm':
+    case 'M':
+      unit = 1ULL << 20;
+      break;
+    case 'g':
+    case 'G':
+      unit = 1ULL << 30;
+      break;
+    default:
+      break;
     }
     if (unit != 1) digits.remove_suffix(1);
   }

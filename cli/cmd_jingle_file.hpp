@@ -10,6 +10,7 @@
 
 #include "context.hpp"
 #include "output.hpp"
+#include "xep/jingle_ft/transfer_ops.hpp"
 
 namespace xmpp::cli {
 
@@ -26,12 +27,12 @@ struct JingleFileArgs {
   std::string transport = "auto";  ///< --transport auto|s5b|ibb
   std::optional<std::string> description;
   // receive
-  std::string dir = ".";                  ///< --dir
-  std::vector<std::string> from;          ///< --from JID (repeatable); empty: account + roster
-  int count = 0;                          ///< --count N; 0 = until interrupted or --timeout
-  std::optional<std::string> max_size;    ///< --max-size BYTES[k|M|G]
-  bool overwrite = false;                 ///< --overwrite
-  bool keep_partial = false;              ///< --keep-partial: keep NAME.part, resume from it
+  std::string dir = ".";                ///< --dir
+  std::vector<std::string> from;        ///< --from JID (repeatable); empty: account + roster
+  int count = 0;                        ///< --count N; 0 = until interrupted or --timeout
+  std::optional<std::string> max_size;  ///< --max-size BYTES[k|M|G]
+  bool overwrite = false;               ///< --overwrite
+  bool keep_partial = false;            ///< --keep-partial: keep NAME.part, resume from it
 };
 
 /// Sends each FILE to JID, one after another: exit 0 only when the peer confirmed every file's
@@ -43,6 +44,13 @@ awaitable<Outcome> run_jingle_file_send(Context& ctx, JingleFileArgs args);
 /// exit 0 when every accepted file arrived and verified; 65 when a hash did not match; 73 when a
 /// file could not be created (exists without --overwrite); 1 when a transfer failed otherwise.
 awaitable<Outcome> run_jingle_file_receive(Context& ctx, JingleFileArgs args);
+
+/// The SOCKS5 side of either end from the options: the proxy (--proxy, else the one our server
+/// lists, found by disco; none with --no-proxy or when there is none: -v says why), direct
+/// candidates on this host's addresses (none with --no-direct; 127.0.0.1 too and the peer's local
+/// candidates dialled with --allow-local-candidates).
+awaitable<jingle_ft::S5bOptions> s5b_settings(Context& ctx, stream::Session& session,
+                                              const JingleFileArgs& args);
 
 /// "1048576", "512k", "10M", "2G" (powers of 1024, case-insensitive suffix) -> bytes.
 /// Errors: kind usage "bad_size".

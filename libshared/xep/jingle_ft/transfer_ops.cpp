@@ -520,6 +520,7 @@ awaitable<Result<std::unique_ptr<ByteSource>>> IncomingTransfers::accept(Incomin
                                            "replaced the SOCKS5 transport with an unknown one"),
                             ReasonCondition::unsupported_transports));
   }
+  offer.transport = TransportKind::ibb;  // what carries the bytes from now on
   co_return co_await expect_ibb(*transport, Action::transport_accept);
 }
 

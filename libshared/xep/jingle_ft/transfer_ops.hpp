@@ -147,6 +147,7 @@ struct IncomingOffer {
   Jid peer;         ///< the iq's 'from' (never the 'initiator' attribute, row 50)
   std::string sid;  ///< the Jingle session id
   File file;        ///< as offered: pass file.name through safe_file_name() before use
+  /// As offered; accept() sets it to ibb when the session fell back to in-band.
   TransportKind transport = TransportKind::ibb;
   /// The session's state: IncomingTransfers' business.
   std::shared_ptr<Channel> channel;

@@ -157,12 +157,22 @@ class Receiver {
   nlohmann::ordered_json offer_event(const jingle_ft::IncomingOffer& offer, bool accepted,
                                      std::optional<std::string> reason) const {
     const auto& f = offer.file;
+    const auto or_null = [](const auto& value) {
+      return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+    };
+    std::optional<std::string> hash;
+    if (!f.hashes.empty())
+      hash = f.hashes.front().algo + ":" + base64_encode(f.hashes.front().digest);
     return {{"kind", "offer"},
             {"from", offer.peer.str()},
             {"file", f.name.value_or("")},
-            {"size", f.size ? nlohmann::ordered_json(*f.size) : nlohmann::ordered_json(nullptr)},
+            {"size", or_null(f.size)},
+            {"media_type", or_null(f.media_type)},
+            {"date", or_null(f.date)},
+            {"description", or_null(f.desc)},
+            {"hash", or_null(hash)},
             {"accepted", accepted},
-            {"reason", reason ? nlohmann::ordered_json(*reason) : nlohmann::ordered_json(nullptr)}};
+            {"reason", or_null(reason)}};
   }
 
   /// Declines `offer` (best effort) and says why; `failure` also counts it as a failed file.

@@ -257,3 +257,73 @@ def test_missing_file_fails_before_anything_is_sent(run_xmpp, tmp_path):
     assert run.code == 66, str(run)
     run = send(run_xmpp, "alice@example.test/nobody", tmp_path)
     assert run.code == 64, str(run)
+
+
+def test_receiver_is_discoverable_with_verified_caps(spawn_xmpp, run_xmpp, tmp_path):
+    """While receiving: disco#info lists Jingle, file transfer, both transports and hashes, and
+    the caps in our presence hash to exactly that (`xmpp disco info` checks the ver)."""
+    receiver, jid, _ = start_receiver(spawn_xmpp, tmp_path, "--no-proxy")
+    run = run_xmpp("disco", "info", jid, "--json")
+    assert run.code == 0, str(run)
+    features = {f["var"] for f in run.json["features"]}
+    assert {"urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:file-transfer:5",
+            "urn:xmpp:jingle:transports:s5b:1", "urn:xmpp:jingle:transports:ibb:1",
+            "urn:xmpp:hashes:2", "urn:xmpp:hash-function-text-names:sha-256",
+            "http://jabber.org/protocol/caps"} <= features, features
+    assert run.json["caps"]["verdict"] == "match" and run.json["caps"]["source"] == "presence", \
+        run.json["caps"]
+    receiver.signal(signal.SIGINT)
+    assert receiver.wait(WAIT_S) == 0, str(receiver)
+
+
+def test_offer_carries_name_size_type_date_hash_and_description(spawn_xmpp, run_xmpp, tmp_path):
+    receiver, jid, inbox = start_receiver(spawn_xmpp, tmp_path, "--count", "1", "--no-proxy")
+    original = random_file(tmp_path / "out" / "notes.pdf", 1234)
+    os.utime(original, (1_700_000_000, 1_700_000_000))
+    run = send(run_xmpp, jid, original, "--no-proxy", "--description", "the minutes")
+    assert run.code == 0, str(run)
+    assert receiver.wait(WAIT_S) == 0, str(receiver)
+    offer = objects(receiver.lines, "offer")[0]
+    assert offer["file"] == "notes.pdf" and offer["size"] == 1234, offer
+    assert offer["media_type"] == "application/pdf", offer
+    assert offer["date"] == "2023-11-14T22:13:20Z", offer
+    assert offer["description"] == "the minutes", offer
+    assert offer["hash"] == results(run)[0]["hash"], (offer, results(run))
+
+
+def test_progress_line_on_a_terminal(spawn_xmpp, server, xmpp_bin, tmp_path):
+    """stderr a terminal: the progress line is redrawn with carriage returns and ends with the
+    final state; stdout (a pipe) gets the one human result line."""
+    import pty
+    receiver, jid, _ = start_receiver(spawn_xmpp, tmp_path, "--count", "1", "--no-proxy")
+    original = random_file(tmp_path / "out" / "shown.bin", 3 * MIB)
+    master, slave = pty.openpty()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           "HOME": str(tmp_path), "XMPP_JID": server.jid("alice")}
+    for passthrough in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if passthrough in os.environ:
+            env[passthrough] = os.environ[passthrough]
+    import subprocess
+    proc = subprocess.Popen(
+        [xmpp_bin, "--password-file", server.password_file("alice"), "--ca-file", server.ca,
+         "--host", server.host, "--port", str(server.port), "--resource", "tty", "jingle-file",
+         "send", jid, str(original), "--no-proxy", "--allow-local-candidates"],
+        env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    out = proc.stdout.read().decode()
+    assert proc.wait(WAIT_S) == 0, (out, seen)
+    assert receiver.wait(WAIT_S) == 0, str(receiver)
+    text = seen.decode(errors="replace")
+    assert "\r" in text and "shown.bin" in text and "100%" in text, repr(text)
+    assert out.startswith("sent shown.bin (3.0 MiB) to ") and out.rstrip().endswith(", verified"), out

@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_server import Server
+
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "example.test"
 MIB = 1024 * 1024
@@ -64,39 +66,6 @@ def parse_args():
     p.add_argument("--keep", action="store_true", help="leave the server running")
     p.add_argument("--server-script", default=str(ROOT / "scripts" / "test-server"))
     return p.parse_args()
-
-
-def read_env(path):
-    env = {}
-    for line in Path(path).read_text().splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            key, value = words[1].split("=", 1)
-            env[key] = value
-    return env
-
-
-class Server:
-    """A scripts/test-server Prosody in its own directory under /tmp."""
-
-    def __init__(self, script, keep):
-        self.script = script
-        self.keep = keep
-        self.dir = Path(tempfile.mkdtemp(prefix="xmpp-bench-jingle-", dir="/tmp"))
-        subprocess.run([script, "start", str(self.dir)], check=True, stdout=subprocess.DEVNULL)
-        self.env = read_env(self.dir / "env")
-        self.host = self.env["XMPP_TEST_HOST"]
-        self.port = int(self.env["XMPP_TEST_PORT"])
-        self.ca = self.env["XMPP_TEST_CA"]
-        self.passwords = Path(self.env["XMPP_TEST_PASSWORD_DIR"])
-
-    def stop(self):
-        if self.keep:
-            log(f"server left running: {self.script} stop {self.dir}")
-            return
-        subprocess.run([self.script, "stop", str(self.dir)], check=False,
-                       stdout=subprocess.DEVNULL)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def sha256(path):
@@ -217,7 +186,7 @@ def main():
     res = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "machine": f"{platform.machine()} x{os.cpu_count()} (load {os.getloadavg()[0]:.2f})",
            "binary": str(binary), "size_mib": args.size, "small_mib": args.small, "rows": {}}
-    server = Server(args.server_script, args.keep)
+    server = Server(args.server_script, args.keep, prefix="xmpp-bench-jingle-")
     try:
         xmpp = Xmpp(binary, server, work)
         samples = {r: [] for r in rows}

@@ -47,6 +47,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_server import Server
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = "/usr/bin/python3"
 DOMAIN = "example.test"
@@ -121,47 +123,6 @@ def build_type(binary):
     except OSError:
         pass
     return "unknown"
-
-
-def read_env(path):
-    env = {}
-    for line in Path(path).read_text().splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            key, value = words[1].split("=", 1)
-            env[key] = value
-    return env
-
-
-class Server:
-    """A scripts/test-server Prosody in its own directory under /tmp."""
-
-    def __init__(self, script, keep):
-        self.script = script
-        self.keep = keep
-        self.dir = Path(tempfile.mkdtemp(prefix="xmpp-bench-pubsub-", dir="/tmp"))
-        subprocess.run([script, "start", str(self.dir)], check=True, stdout=subprocess.DEVNULL)
-        self.env = read_env(self.dir / "env")
-        self.pid = int((self.dir / "prosody.pid").read_text())
-        self.host = self.env["XMPP_TEST_HOST"]
-        self.port = int(self.env["XMPP_TEST_PORT"])
-        self.ca = self.env["XMPP_TEST_CA"]
-        self.passwords = Path(self.env["XMPP_TEST_PASSWORD_DIR"])
-
-    def cpu_seconds(self):
-        try:
-            fields = (Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1]).split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            return float("nan")
-
-    def stop(self):
-        if self.keep:
-            log(f"server left running: {self.script} stop {self.dir}")
-            return
-        subprocess.run([self.script, "stop", str(self.dir)], check=False,
-                       stdout=subprocess.DEVNULL)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Xmpp:
@@ -484,7 +445,7 @@ def main():
                                                                      "child_args")},
            "latency": {}, "listen": {}}
     log(f"binary {binary} ({res['build_type']})")
-    server = Server(args.server_script, args.keep)
+    server = Server(args.server_script, args.keep, prefix="xmpp-bench-pubsub-")
     try:
         work = Path(tempfile.mkdtemp(prefix="xmpp-bench-pubsub-work-", dir="/tmp"))
         xmpp = Xmpp(binary, server, work)

@@ -1,0 +1,133 @@
+"""`xmpp jingle-file receive` against hostile Jingle senders (issue 11; SECURITY.md rows 45, 47-50):
+a scripted peer (jingle_peer.py) sends offers and IBB data no honest `xmpp jingle-file send` would,
+and each test checks the receiver's exit status, that it ended in time, what is (and is not) in its
+--dir and around it, and what went on the wire.
+
+The receiver logs in as a fresh account and takes files from the scripted peer by --from."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from jingle_peer import IBB, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT, s5b_transport
+from test_jingle_file import leftovers, objects, results
+
+WAIT_S = 30
+
+
+def start_receiver(spawn_xmpp, tmp_path, user, *args, inbox_name="inbox"):
+    """A receiver logged in as `user`, with --dir inside its own parent (so that a test sees
+    anything written next to it), once it printed its ready line."""
+    parent = tmp_path / f"parent-{inbox_name}"
+    inbox = parent / "inbox"
+    inbox.mkdir(parents=True)
+    proc = spawn_xmpp("--resource", "recv", "jingle-file", "receive", "--json", "-v", "--dir",
+                      inbox, *args, user=user)
+    ready = json.loads(proc.wait_for_line(lambda l: '"kind":"ready"' in l, timeout=WAIT_S))
+    return proc, ready["jid"], inbox
+
+
+def timed_wait(proc, limit=WAIT_S):
+    """The exit status, failing unless the process ended within `limit` seconds."""
+    start = time.monotonic()
+    code = proc.wait(limit)
+    assert time.monotonic() - start <= limit
+    return code
+
+
+@pytest.fixture
+def peer_and_receiver(spawn_xmpp, new_account, server, tmp_path):
+    """(peer, receiver process, receiver JID, inbox): a scripted peer (a fresh account) logged in,
+    and a receiver (another fresh account) taking --count 1 from it."""
+    opened = []
+
+    def make(*args, count="1"):
+        sender = new_account("hostile")
+        peer = JinglePeer(server, sender).__enter__()
+        opened.append(peer)
+        me = new_account("inbox")
+        proc, jid, inbox = start_receiver(spawn_xmpp, tmp_path, me, "--count", count,
+                                          "--from", server.jid(sender), *args)
+        return peer, proc, jid, inbox
+
+    yield make
+    for peer in opened:
+        peer.close()
+
+
+def test_honest_ibb_transfer_is_received(peer_and_receiver):
+    """The scripted peer itself works: an honest offer over IBB is received and verified."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = b"hello, world\n" * 1000
+    sid = peer.offer(jid, name="hello.txt", data=data)
+    peer.wait_jingle(sid, "session-accept")
+    replies = peer.send_ibb(jid, sid, data)
+    assert all(r.get("type") == "result" for r in replies), replies
+    peer.terminate(jid, sid)
+    assert timed_wait(proc) == 0, str(proc)
+    assert (inbox / "hello.txt").read_bytes() == data
+    assert results(proc)[0]["status"] == "received", str(proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Row 47: offered names. Each lands as one safe basename inside --dir (or is declined); nothing
+# appears next to --dir; the file is private.
+
+# name offered -> the name written, or None: declined (the offer event says why).
+# Not here: NUL and ESC cannot be sent at all (XML 1.0 forbids them, even as &#27;); ".bashrc"
+# is saved as ".bashrc" although the man page says leading dots are replaced (reported).
+HOSTILE_NAMES = {
+    "dotdot-etc-passwd": ("../../etc/passwd", "passwd"),
+    "absolute": ("/etc/passwd", "passwd"),
+    "backslashes": ("..\\..\\x", "x"),
+    "percent-encoded": ("%2e%2e%2fx", "%2e%2e%2fx"),  # never decoded: one harmless name
+    "subdir": ("a/b", "b"),
+    "dotdot": ("..", None),
+    "dot": (".", None),
+    "empty": ("", None),
+    "long": ("a" * 4096, "a" * 255),
+    "dos-device": ("CON", "_CON"),
+    "trailing-dot-space": ("name. ", "name"),
+    "division-slash": ("x\u2215y", "y"),
+    "newline": ("x\ny", "x_y"),
+}
+
+
+@pytest.mark.parametrize("name,expected", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_row47_offered_name_lands_as_one_safe_basename(peer_and_receiver, name, expected):
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = b"not a path\n" * 100
+    sid = peer.offer(jid, name=name, data=data)
+    answer = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    offer = json.loads(proc.wait_for_line(lambda l: '"kind":"offer"' in l, timeout=WAIT_S))
+    assert offer["file"] == name, offer
+    if expected is None:
+        assert answer.get("action") == "session-terminate", answer
+        assert offer["accepted"] is False and "name" in offer["reason"], offer
+        # like an offer over --max-size: a failed file that counts toward --count
+        assert timed_wait(proc) == 65, str(proc)
+        assert list(inbox.iterdir()) == []
+    else:
+        assert answer.get("action") == "session-accept", answer
+        assert offer["accepted"] is True, offer
+        replies = peer.send_ibb(jid, sid, data)
+        assert all(r.get("type") == "result" for r in replies), replies
+        peer.terminate(jid, sid)
+        assert timed_wait(proc) == 0, str(proc)
+        assert [p.name for p in inbox.iterdir()] == [expected]
+        saved = inbox / expected
+        assert saved.is_file() and not saved.is_symlink()
+        assert saved.read_bytes() == data
+        assert saved.stat().st_mode & 0o777 == 0o600, oct(saved.stat().st_mode)
+        assert results(proc)[0]["path"] == str(saved), str(proc)
+    # nothing beside --dir, nothing in the test's directories above it
+    assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]
+    assert not (inbox.parent.parent / "etc").exists()
+    assert not (inbox.parent.parent / "x").exists()

@@ -131,3 +131,61 @@ def test_row47_offered_name_lands_as_one_safe_basename(peer_and_receiver, name, 
     assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]
     assert not (inbox.parent.parent / "etc").exists()
     assert not (inbox.parent.parent / "x").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Row 48: sizes.
+
+def test_row48_more_data_than_declared_leaves_no_file_and_exits_65(peer_and_receiver):
+    """<size>1024</size>, then 10 KiB: the receiver refuses the block past 1 KiB, deletes its
+    temporary file and exits 65."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = bytes(range(256)) * 40  # 10 KiB
+    sid = peer.offer(jid, name="small.bin", data=data, size=1024)
+    assert peer.wait_jingle(sid, ("session-accept", "session-terminate")).get("action") == \
+        "session-accept"
+    replies = peer.send_ibb(jid, sid, data, block_size=1024)
+    # the open and the first block are taken; a block past 1024 bytes is refused (the receiver
+    # may acknowledge one block before its writer sees the overflow), long before the 10th
+    types = [r.get("type") for r in replies]
+    assert types[-1] == "error" and "error" not in types[:-1] and len(types) <= 4, types
+    assert peer.wait_jingle(sid, "session-terminate") is not None
+    assert timed_wait(proc) == 65, str(proc)
+    assert list(inbox.iterdir()) == []
+    assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]
+    got = results(proc)
+    assert len(got) == 1 and got[0]["status"] == "failed", str(proc)
+    assert got[0]["bytes"] <= 1024 and got[0]["error"]["code"] == "too_much_data", got
+
+
+def test_row48_missing_size_is_declined(peer_and_receiver):
+    """No <size/>: declined (nothing unbounded is written), a failed offer: exit 65."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    sid = peer.offer(jid, name="unsized.bin", data=b"x" * 100, size=OMIT)
+    reason = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert reason.get("action") == "session-terminate", reason
+    assert reason.find(f"{{{JINGLE}}}reason/{{{JINGLE}}}decline") is not None
+    assert timed_wait(proc) == 65, str(proc)
+    offer = objects(proc.lines, "offer")[0]
+    assert offer["accepted"] is False and offer["size"] is None, offer
+    assert list(inbox.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", ["18446744073709551615", "-1", "1e3", "", "12abc"],
+                         ids=["uint64-max", "negative", "float", "empty", "trailing-junk"])
+def test_row48_unusable_size_is_refused(peer_and_receiver, size):
+    """A <size/> that is no size the receiver can honour: the session is terminated at once
+    (today as unsupported-applications: the offer is not read as a file offer), no IBB is
+    opened, nothing is written, the offer does not count and the receiver carries on."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    sid = peer.offer(jid, name="sized.bin", data=b"x" * 100, size=size)
+    answer = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert answer.get("action") == "session-terminate", answer
+    # an IBB open for the refused session is refused too
+    assert peer.wait_reply(peer.ibb_open(jid, sid)).get("type") == "error"
+    assert list(inbox.iterdir()) == []
+    assert proc.proc.poll() is None, str(proc)
+    proc.signal(signal.SIGINT)
+    assert timed_wait(proc) == 0, str(proc)
+    assert list(inbox.iterdir()) == []
+    assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]

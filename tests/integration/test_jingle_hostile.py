@@ -7,6 +7,7 @@ The receiver logs in as a fresh account and takes files from the scripted peer b
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import socket
@@ -14,12 +15,15 @@ import threading
 import time
 from pathlib import Path
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from jingle_peer import IBB, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT, s5b_transport
+from jingle_peer import IBB, IBB_TRANSPORT, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT, s5b_transport
 from test_jingle_file import leftovers, objects, results
 
 WAIT_S = 30
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 def start_receiver(spawn_xmpp, tmp_path, user, *args, inbox_name="inbox"):
@@ -189,3 +193,91 @@ def test_row48_unusable_size_is_refused(peer_and_receiver, size):
     assert timed_wait(proc) == 0, str(proc)
     assert list(inbox.iterdir()) == []
     assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Row 49: IBB abuse. Each breaks the bytestream after the open and (but for the oversized chunk)
+# one good block of 1000 bytes: the receiver answers the bad <data/> with an error, closes the
+# bytestream itself (<close/>), terminates the session, deletes what it had and exits 76.
+
+IBB_ABUSE = {
+    # name: (block size, block size in the open, data text, seq, expected error condition)
+    "skipped-seq": (2, "unexpected-request"),
+    "repeated-seq": (0, "unexpected-request"),
+    "base64-leading-pad": ("=AAA", "bad-request"),
+    "base64-star": ("AA*A", "bad-request"),
+    "oversized-chunk": (None, "not-acceptable"),
+}
+
+
+@pytest.mark.parametrize("how", IBB_ABUSE.keys())
+def test_row49_ibb_abuse_closes_the_bytestream(peer_and_receiver, how):
+    arg, condition = IBB_ABUSE[how]
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = bytes(range(256)) * 16  # 4 KiB
+    block = 1024
+    sid = peer.offer(jid, name="ibb.bin", data=data, block_size=block)
+    assert peer.wait_jingle(sid, ("session-accept", "session-terminate")).get("action") == \
+        "session-accept"
+    assert peer.wait_reply(peer.ibb_open(jid, sid, block)).get("type") == "result"
+    good = base64.b64encode(data[:1000]).decode()
+    if how == "oversized-chunk":
+        bad = peer.ibb_data(jid, sid, 0, base64.b64encode(data[:2 * block]).decode())
+    else:
+        assert peer.wait_reply(peer.ibb_data(jid, sid, 0, good)).get("type") == "result"
+        bad = (peer.ibb_data(jid, sid, arg, good) if isinstance(arg, int)
+               else peer.ibb_data(jid, sid, 1, arg))
+    reply = peer.wait_reply(bad)
+    assert reply.get("type") == "error", reply
+    assert reply.find(f"{{jabber:client}}error/{{{STANZAS}}}{condition}") is not None, \
+        ET.tostring(reply, encoding="unicode")
+    # the receiver closes the bytestream and ends the session
+    peer.wait_iq(lambda iq: (c := iq.find(f"{{{IBB}}}close")) is not None
+                 and c.get("sid") == sid, WAIT_S, "IBB close")
+    peer.wait_jingle(sid, "session-terminate")
+    assert timed_wait(proc) == 76, str(proc)
+    got = results(proc)
+    assert len(got) == 1 and got[0]["status"] == "failed", str(proc)
+    assert got[0]["error"]["code"] == "ibb_closed", got
+    assert list(inbox.iterdir()) == []
+    assert [p.name for p in inbox.parent.iterdir()] == ["inbox"]
+
+
+def test_row49_huge_block_size_is_negotiated_down(peer_and_receiver):
+    """block-size='1000000' offered: the session-accept carries at most 65535 (XEP-0047 §2:
+    the block size is an unsigned 16-bit number), and a transfer at that size works."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = bytes(range(256)) * 1024  # 256 KiB
+    sid = peer.offer(jid, name="big-blocks.bin", data=data, block_size=1000000)
+    accept = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert accept.get("action") == "session-accept", ET.tostring(accept, encoding="unicode")
+    transport = accept.find(f"{{{JINGLE}}}content/{{{IBB_TRANSPORT}}}transport")
+    assert transport is not None, ET.tostring(accept, encoding="unicode")
+    block = int(transport.get("block-size"))
+    assert 0 < block <= 65535, block
+    replies = peer.send_ibb(jid, sid, data, block_size=block)
+    assert all(r.get("type") == "result" for r in replies), replies
+    peer.terminate(jid, sid)
+    assert timed_wait(proc) == 0, str(proc)
+    assert (inbox / "big-blocks.bin").read_bytes() == data
+
+
+def test_row49_open_with_the_offered_huge_block_size_is_refused(peer_and_receiver):
+    """An <open/> that ignores the negotiated size and keeps block-size='1000000' is refused
+    (XEP-0261 §4: resource-constraint); an open at the negotiated size then works."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = b"y" * 5000
+    sid = peer.offer(jid, name="retried.bin", data=data, block_size=1000000)
+    accept = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert accept.get("action") == "session-accept"
+    block = int(accept.find(f"{{{JINGLE}}}content/{{{IBB_TRANSPORT}}}transport").get("block-size"))
+    reply = peer.wait_reply(peer.ibb_open(jid, sid, 1000000))
+    assert reply.get("type") == "error", ET.tostring(reply, encoding="unicode")
+    assert reply.find(f"{{jabber:client}}error/{{{STANZAS}}}resource-constraint") is not None, \
+        ET.tostring(reply, encoding="unicode")
+    assert [p.name for p in inbox.iterdir() if ".xmpp-" not in p.name] == []  # only the temp file
+    replies = peer.send_ibb(jid, sid, data, block_size=block)
+    assert all(r.get("type") == "result" for r in replies), replies
+    peer.terminate(jid, sid)
+    assert timed_wait(proc) == 0, str(proc)
+    assert [p.name for p in inbox.iterdir()] == ["retried.bin"]

@@ -81,6 +81,7 @@ class JinglePeer:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._client = None
         self.auto_result = True  # answer inbound iq sets with an empty result
+        self.offer_iq: dict[str, str] = {}  # sid -> the id of its session-initiate iq
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -161,7 +162,7 @@ class JinglePeer:
               transport: str | None = None) -> str:
         """An IBB file offer; size defaults to len(data), the hash to data's SHA-256 (pass
         hash_b64=None to leave it out, size='' and so on to lie). Returns the sid (the Jingle and
-        the IBB sid are the same)."""
+        the IBB sid are the same); offer_iq[sid] is the id of the session-initiate iq."""
         sid = f"s-{uuid.uuid4().hex[:12]}"
         if size is None:
             size = len(data)
@@ -170,7 +171,7 @@ class JinglePeer:
         digest = sha256_b64(data) if hash_b64 is True else hash_b64
         content = file_description(name, size, digest) + (transport or ibb_transport(sid,
                                                                                      block_size))
-        self.initiate(to, content, sid=sid, initiator=initiator)
+        self.offer_iq[sid] = self.initiate(to, content, sid=sid, initiator=initiator)[1]
         return sid
 
     def ibb_open(self, to: str, sid: str, block_size: int = 4096) -> str:

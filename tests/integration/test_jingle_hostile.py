@@ -48,17 +48,18 @@ def timed_wait(proc, limit=WAIT_S):
 
 @pytest.fixture
 def peer_and_receiver(spawn_xmpp, new_account, server, tmp_path):
-    """(peer, receiver process, receiver JID, inbox): a scripted peer (a fresh account) logged in,
-    and a receiver (another fresh account) taking --count 1 from it."""
+    """make(*args, allow=None) -> (peer, receiver process, receiver JID, inbox): a scripted peer
+    (a fresh account) logged in, and a receiver (another fresh account) taking --count 1 from it
+    (or, with allow, --from that JID instead)."""
     opened = []
 
-    def make(*args, count="1"):
+    def make(*args, allow=None):
         sender = new_account("hostile")
         peer = JinglePeer(server, sender).__enter__()
         opened.append(peer)
         me = new_account("inbox")
-        proc, jid, inbox = start_receiver(spawn_xmpp, tmp_path, me, "--count", count,
-                                          "--from", server.jid(sender), *args)
+        proc, jid, inbox = start_receiver(spawn_xmpp, tmp_path, me, "--count", "1",
+                                          "--from", allow or server.jid(sender), *args)
         return peer, proc, jid, inbox
 
     yield make
@@ -281,3 +282,52 @@ def test_row49_open_with_the_offered_huge_block_size_is_refused(peer_and_receive
     peer.terminate(jid, sid)
     assert timed_wait(proc) == 0, str(proc)
     assert [p.name for p in inbox.iterdir()] == ["retried.bin"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Row 50: who the offer is from, and many at once.
+
+def test_row50_initiator_attribute_is_not_trusted(peer_and_receiver, new_account, server):
+    """A stranger's session-initiate whose initiator names the allowed JID: judged by the
+    stanza's from (XEP-0166 §7.2), so declined; nothing written; the receiver carries on."""
+    allowed = server.jid(new_account("allowed"))
+    stranger, proc, jid, inbox = peer_and_receiver(allow=allowed)
+    sid = stranger.offer(jid, name="spoofed.bin", data=b"s" * 500, initiator=f"{allowed}/desk")
+    answer = stranger.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert answer.get("action") == "session-terminate", ET.tostring(answer, encoding="unicode")
+    assert answer.find(f"{{{JINGLE}}}reason/{{{JINGLE}}}decline") is not None
+    offer = json.loads(proc.wait_for_line(lambda l: '"kind":"offer"' in l, timeout=WAIT_S))
+    assert offer["accepted"] is False and offer["from"] == stranger.jid, offer
+    # IBB for the declined session goes nowhere either
+    assert stranger.wait_reply(stranger.ibb_open(jid, sid)).get("type") == "error"
+    assert proc.proc.poll() is None, str(proc)
+    proc.signal(signal.SIGINT)
+    assert timed_wait(proc) == 0, str(proc)
+    assert list(inbox.iterdir()) == []
+
+
+def test_row50_twenty_parallel_offers_are_capped(peer_and_receiver):
+    """20 session-initiates at once from an allowed peer: a bounded number are taken (the first
+    is accepted, a few queued), every other one is refused with resource-constraint; the first
+    transfer completes, the receiver exits 0 in time with exactly that one file."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = b"z" * 3000
+    sids = [peer.offer(jid, name=f"many-{i}.bin", data=data) for i in range(20)]
+    replies = {sid: peer.wait_reply(peer.offer_iq[sid], WAIT_S) for sid in sids}
+    taken = [s for s in sids if replies[s].get("type") == "result"]
+    refused = [s for s in sids if replies[s].get("type") == "error"]
+    assert len(taken) + len(refused) == 20
+    assert 1 <= len(taken) <= 16, len(taken)
+    for sid in refused:
+        assert replies[sid].find(
+            f"{{jabber:client}}error/{{{STANZAS}}}resource-constraint") is not None, \
+            ET.tostring(replies[sid], encoding="unicode")
+    first = peer.wait_jingle(taken[0], ("session-accept", "session-terminate"))
+    assert first.get("action") == "session-accept"
+    assert proc.proc.poll() is None, str(proc)
+    assert all(r.get("type") == "result" for r in peer.send_ibb(jid, taken[0], data))
+    peer.terminate(jid, taken[0])
+    assert timed_wait(proc) == 0, str(proc)
+    assert [p.name for p in inbox.iterdir()] == ["many-0.bin"]
+    assert (inbox / "many-0.bin").read_bytes() == data
+    assert len(objects(proc.lines, "offer")) == 1 and len(results(proc)) == 1, str(proc)

@@ -59,10 +59,10 @@ def ibb_transport(sid: str, block_size: int | str = 4096) -> str:
     return f"<transport xmlns='{IBB_TRANSPORT}' sid={quoteattr(sid)} block-size='{block_size}'/>"
 
 
-def s5b_transport(sid: str, candidates: list[tuple[str, int]]) -> str:
-    """A XEP-0260 transport (mode tcp) with one direct candidate per (host, port)."""
+def s5b_transport(sid: str, jid: str, candidates: list[tuple[str, int]]) -> str:
+    """A XEP-0260 transport (mode tcp) with one direct candidate of `jid` per (host, port)."""
     cands = "".join(
-        f"<candidate cid='c{i}' host={quoteattr(host)} jid='nobody@example.test/x' port='{port}'"
+        f"<candidate cid='c{i}' host={quoteattr(host)} jid={quoteattr(jid)} port='{port}'"
         f" priority='{8257536 - i}' type='direct'/>" for i, (host, port) in enumerate(candidates))
     return f"<transport xmlns='{S5B_TRANSPORT}' sid={quoteattr(sid)} mode='tcp'>{cands}</transport>"
 

@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from jingle_peer import IBB, IBB_TRANSPORT, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT, s5b_transport
+from jingle_peer import (IBB, IBB_TRANSPORT, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT,
+                         file_description, s5b_transport)
 from test_jingle_file import leftovers, objects, results
 
 WAIT_S = 30
@@ -331,3 +332,114 @@ def test_row50_twenty_parallel_offers_are_capped(peer_and_receiver):
     assert [p.name for p in inbox.iterdir()] == ["many-0.bin"]
     assert (inbox / "many-0.bin").read_bytes() == data
     assert len(objects(proc.lines, "offer")) == 1 and len(results(proc)) == 1, str(proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Row 45: SOCKS5 candidates that point at this host.
+
+class Listeners:
+    """TCP listeners on 127.0.0.1 that count the connections they get and close each at once."""
+
+    def __init__(self, count: int = 1):
+        self.socks = []
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(64)
+            sock.settimeout(0.2)
+            self.socks.append(sock)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def ports(self):
+        return [s.getsockname()[1] for s in self.socks]
+
+    def _run(self):
+        import selectors
+        sel = selectors.DefaultSelector()
+        for s in self.socks:
+            sel.register(s, selectors.EVENT_READ)
+        while not self._stop.is_set():
+            for key, _ in sel.select(0.1):
+                try:
+                    conn, _ = key.fileobj.accept()
+                except OSError:
+                    continue
+                with self._lock:
+                    self.connections += 1
+                conn.close()
+
+    def close(self) -> int:
+        """Stops listening; returns the number of connections, counting those still queued (call
+        it once the receiver has exited: every connect it made is then accepted or queued)."""
+        self._stop.set()
+        self._thread.join(5)
+        for s in self.socks:
+            s.setblocking(False)
+            while True:
+                try:
+                    conn, _ = s.accept()
+                except OSError:
+                    break
+                self.connections += 1
+                conn.close()
+            s.close()
+        return self.connections
+
+
+def s5b_offer(peer, jid, candidates):
+    """A file offer over XEP-0260 with the given direct candidates; returns the sid."""
+    sid = f"s5b-{time.monotonic_ns()}"
+    content = (file_description("local.bin", 100, "A" * 43 + "=")
+               + s5b_transport(sid, peer.jid, candidates))
+    peer.initiate(jid, content, sid=sid)
+    return sid
+
+
+def expect_candidate_error_then_end(peer, proc, jid, sid):
+    """The receiver accepts, reports candidate-error (no candidate of ours worked) and, once we
+    end the session without a transport, fails the file (exit 1) with nothing written."""
+    accept = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
+    assert accept.get("action") == "session-accept", ET.tostring(accept, encoding="unicode")
+    peer.wait_iq(lambda iq: (j := iq.find(f"{{{JINGLE}}}jingle")) is not None
+                 and j.get("sid") == sid and j.get("action") == "transport-info"
+                 and j.find(f"{{{JINGLE}}}content/{{{S5B_TRANSPORT}}}transport/"
+                            f"{{{S5B_TRANSPORT}}}candidate-error") is not None,
+                 WAIT_S, "candidate-error")
+    peer.terminate(jid, sid)
+    assert timed_wait(proc) == 1, str(proc)
+    got = results(proc)
+    assert len(got) == 1 and got[0]["status"] == "failed" and got[0]["transport"] is None, got
+
+
+def test_row45_local_candidates_are_not_dialled_by_default(peer_and_receiver):
+    """Without --allow-local-candidates, loopback candidates (by address and by the name
+    localhost) are never dialled: the listeners behind them see no connection."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    listeners = Listeners(2)
+    try:
+        a, b = listeners.ports
+        sid = s5b_offer(peer, jid, [("127.0.0.1", a), ("localhost", b), ("::1", a),
+                                    ("127.1", a), ("0.0.0.0", b), ("::ffff:127.0.0.1", a)])
+        expect_candidate_error_then_end(peer, proc, jid, sid)
+    finally:
+        assert listeners.close() == 0
+    assert list(inbox.iterdir()) == []
+
+
+def test_row45_a_thousand_candidates_dial_at_most_16(peer_and_receiver):
+    """1000 candidates (with --allow-local-candidates, over 40 listeners that close every
+    connection at once): no crash, at most 16 dialled, candidate-error, a prompt end."""
+    peer, proc, jid, inbox = peer_and_receiver("--allow-local-candidates")
+    listeners = Listeners(40)
+    try:
+        sid = s5b_offer(peer, jid, [("127.0.0.1", listeners.ports[i % 40]) for i in range(1000)])
+        expect_candidate_error_then_end(peer, proc, jid, sid)
+    finally:
+        dialled = listeners.close()
+    assert 1 <= dialled <= 16, dialled
+    assert list(inbox.iterdir()) == []

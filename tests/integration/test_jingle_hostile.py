@@ -1,4 +1,5 @@
-"""`xmpp jingle-file receive` against hostile Jingle senders (issue 11; SECURITY.md rows 45, 47-50):
+"""`xmpp jingle-file receive` against hostile Jingle senders (issue 11; SECURITY.md rows 43-45,
+47-50):
 a scripted peer (jingle_peer.py) sends offers and IBB data no honest `xmpp jingle-file send` would,
 and each test checks the receiver's exit status, that it ended in time, what is (and is not) in its
 --dir and around it, and what went on the wire.
@@ -8,20 +9,19 @@ The receiver logs in as a fresh account and takes files from the scripted peer b
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import signal
 import socket
 import threading
 import time
-from pathlib import Path
-
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from jingle_peer import (IBB, IBB_TRANSPORT, JINGLE, JinglePeer, OMIT, S5B_TRANSPORT,
                          file_description, s5b_transport)
-from test_jingle_file import leftovers, objects, results
+from test_jingle_file import objects, results
 
 WAIT_S = 30
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -203,7 +203,7 @@ def test_row48_unusable_size_is_refused(peer_and_receiver, size):
 # bytestream itself (<close/>), terminates the session, deletes what it had and exits 76.
 
 IBB_ABUSE = {
-    # name: (block size, block size in the open, data text, seq, expected error condition)
+    # name: (the bad block's seq, or the text of block 1; the error condition expected)
     "skipped-seq": (2, "unexpected-request"),
     "repeated-seq": (0, "unexpected-request"),
     "base64-leading-pad": ("=AAA", "bad-request"),
@@ -442,4 +442,160 @@ def test_row45_a_thousand_candidates_dial_at_most_16(peer_and_receiver):
     finally:
         dialled = listeners.close()
     assert 1 <= dialled <= 16, dialled
+    assert list(inbox.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows 43/44: a candidate that is a lying SOCKS5 server (with --allow-local-candidates).
+
+class FakeSocks5:
+    """A SOCKS5 server on 127.0.0.1 for one candidate: it takes the client's greeting and
+    CONNECT, then answers as `reply(dst_addr)` says (bytes, then EOF); it records what it got."""
+
+    def __init__(self, method_reply: bytes, reply):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(WAIT_S)
+        self.method_reply = method_reply
+        self.reply = reply
+        self.dst_addrs: list[bytes] = []
+        self.connections = 0
+        self.errors: list[str] = []
+        self._release = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.sock.getsockname()[1]
+
+    @staticmethod
+    def _read(conn, n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            chunk = conn.recv(n - len(out))
+            if not chunk:
+                raise EOFError(f"EOF after {len(out)} of {n} bytes")
+            out += chunk
+        return out
+
+    def _run(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        self.connections += 1
+        with conn:
+            conn.settimeout(WAIT_S)
+            try:
+                version, nmethods = self._read(conn, 2)
+                self._read(conn, nmethods)
+                conn.sendall(self.method_reply)
+                if self.method_reply != b"\x05\x00" or self.reply is None:
+                    return
+                head = self._read(conn, 5)  # VER CMD RSV ATYP=3 LEN
+                dst = self._read(conn, head[4])
+                self._read(conn, 2)  # DST.PORT
+                self.dst_addrs.append(dst)
+                conn.sendall(self.reply(dst))
+                if getattr(self.reply, "stall", False):  # keep the connection open, silent
+                    self._release.wait(WAIT_S)
+            except (OSError, EOFError) as exc:
+                self.errors.append(repr(exc))
+
+    def close(self):
+        self._release.set()
+        self.sock.close()
+        self._thread.join(5)
+
+
+def _reply(rep=0, atyp=3, addr=None, port=0):
+    def make(dst):
+        a = dst if addr is None else addr
+        body = bytes([len(a)]) + a if atyp == 3 else a
+        return bytes([5, rep, 0, atyp]) + body + port.to_bytes(2, "big")
+    return make
+
+
+def stalling(reply):
+    """A reply after which the fake server keeps the connection open and says nothing."""
+    reply.stall = True
+    return reply
+
+
+SOCKS5_LIES = {
+    # name: (method-select reply, CONNECT reply)
+    "method-no-acceptable": (b"\x05\xff", None),
+    "method-wrong-version": (b"\x04\x00", None),
+    "rep-general-failure": (b"\x05\x00", _reply(rep=1)),
+    "rep-refused": (b"\x05\x00", _reply(rep=5)),
+    "atyp-ipv4": (b"\x05\x00", _reply(atyp=1, addr=b"\x7f\x00\x00\x01")),
+    "bnd-addr-other-hash": (b"\x05\x00", _reply(addr=b"0" * 40)),
+    "bnd-port-not-zero": (b"\x05\x00", _reply(port=80)),
+}
+SOCKS5_SHORT = {  # row 44: replies that end before their declared length
+    "domain-255-then-eof": (b"\x05\x00", lambda dst: b"\x05\x00\x00\x03\xff" + b"a" * 10),
+    "eof-mid-reply": (b"\x05\x00", lambda dst: b"\x05\x00"),
+    "eof-after-method": (b"\x05", None),
+    "stall-mid-address": (b"\x05\x00", stalling(lambda dst: b"\x05\x00\x00\x03\x28" + dst[:10])),
+    "stall-before-reply": (b"\x05\x00", stalling(lambda dst: b"")),
+}
+
+
+@pytest.mark.parametrize("lie", SOCKS5_LIES.keys())
+def test_row43_lying_socks5_candidate_is_abandoned(peer_and_receiver, lie):
+    """The one candidate answers the SOCKS5 handshake wrongly: the receiver gives it up and says
+    candidate-error on the wire, writes nothing, and fails the file once we end the session."""
+    lying_candidate(peer_and_receiver, *SOCKS5_LIES[lie])
+
+
+@pytest.mark.parametrize("lie", SOCKS5_SHORT.keys())
+def test_row44_short_socks5_reply_is_abandoned(peer_and_receiver, lie):
+    """A reply cut short (a domain of 255 bytes with 10 sent, EOF mid-reply) or stalled: no
+    hang (the receiver's SOCKS5 deadline is 5 s today), no over-read, candidate-error."""
+    start = time.monotonic()
+    lying_candidate(peer_and_receiver, *SOCKS5_SHORT[lie])
+    assert time.monotonic() - start < 20
+
+
+def lying_candidate(peer_and_receiver, method_reply, reply):
+    peer, proc, jid, inbox = peer_and_receiver("--allow-local-candidates", "--no-proxy",
+                                               "--no-direct")
+    fake = FakeSocks5(method_reply, reply)
+    try:
+        sid = s5b_offer(peer, jid, [("127.0.0.1", fake.port)])
+        expect_candidate_error_then_end(peer, proc, jid, sid)
+    finally:
+        fake.close()
+    assert fake.connections == 1, fake.errors
+    if reply is not None:
+        # the CONNECT named the XEP-0260 hash: 40 lower-case hex digits
+        assert len(fake.dst_addrs) == 1 and len(fake.dst_addrs[0]) == 40, fake.dst_addrs
+    assert list(inbox.iterdir()) == []
+
+
+def test_row43_honest_socks5_candidate_is_used(peer_and_receiver):
+    """The control for the lies above: the same fake server answering correctly (BND.ADDR the
+    hash the client sent, BND.PORT 0) is reported as candidate-used."""
+    peer, proc, jid, inbox = peer_and_receiver("--allow-local-candidates", "--no-proxy",
+                                               "--no-direct")
+    fake = FakeSocks5(b"\x05\x00", _reply())
+    try:
+        sid = s5b_offer(peer, jid, [("127.0.0.1", fake.port)])
+        used = peer.wait_iq(lambda iq: (j := iq.find(f"{{{JINGLE}}}jingle")) is not None
+                            and j.get("sid") == sid and j.get("action") == "transport-info",
+                            WAIT_S, "transport-info")
+        transport = used.find(
+            f"{{{JINGLE}}}jingle/{{{JINGLE}}}content/{{{S5B_TRANSPORT}}}transport")
+        assert transport.find(f"{{{S5B_TRANSPORT}}}candidate-used") is not None, \
+            ET.tostring(used, encoding="unicode")
+        assert transport.find(f"{{{S5B_TRANSPORT}}}candidate-used").get("cid") == "c0"
+        # XEP-0260 §2.2: DST.ADDR is SHA-1(sid, initiator's full JID, responder's full JID)
+        expected = hashlib.sha1((sid + peer.jid + jid).encode()).hexdigest().encode()
+        assert fake.dst_addrs == [expected], fake.dst_addrs
+        peer.terminate(jid, sid)
+        assert timed_wait(proc) == 1, str(proc)
+    finally:
+        fake.close()
     assert list(inbox.iterdir()) == []

@@ -599,3 +599,32 @@ def test_row43_honest_socks5_candidate_is_used(peer_and_receiver):
     finally:
         fake.close()
     assert list(inbox.iterdir()) == []
+
+
+def test_row49_ibb_for_another_sid_or_from_another_jid_is_refused(peer_and_receiver,
+                                                                   new_account, server):
+    """While a transfer runs: <open/>/<data/> for an unknown sid, and a stranger's <data/> and
+    <close/> for the running sid, are refused (item-not-found) and change nothing: the honest
+    transfer then completes byte-exact."""
+    peer, proc, jid, inbox = peer_and_receiver()
+    data = bytes(range(256)) * 8
+    sid = peer.offer(jid, name="mine.bin", data=data)
+    assert peer.wait_jingle(sid, ("session-accept", "session-terminate")).get("action") == \
+        "session-accept"
+    assert peer.wait_reply(peer.ibb_open(jid, sid)).get("type") == "result"
+    junk = base64.b64encode(b"junk" * 10).decode()
+    for reply in (peer.wait_reply(peer.ibb_open(jid, "no-such-sid")),
+                  peer.wait_reply(peer.ibb_data(jid, "no-such-sid", 0, junk))):
+        assert reply.get("type") == "error", ET.tostring(reply, encoding="unicode")
+    with JinglePeer(server, new_account("stranger")) as stranger:
+        for reply in (stranger.wait_reply(stranger.ibb_data(jid, sid, 0, junk)),
+                      stranger.wait_reply(stranger.ibb_close(jid, sid))):
+            assert reply.get("type") == "error", ET.tostring(reply, encoding="unicode")
+            assert reply.find(f"{{jabber:client}}error/{{{STANZAS}}}item-not-found") is not None, \
+                ET.tostring(reply, encoding="unicode")
+    chunk = base64.b64encode(data).decode()
+    assert peer.wait_reply(peer.ibb_data(jid, sid, 0, chunk)).get("type") == "result"
+    assert peer.wait_reply(peer.ibb_close(jid, sid)).get("type") == "result"
+    peer.terminate(jid, sid)
+    assert timed_wait(proc) == 0, str(proc)
+    assert (inbox / "mine.bin").read_bytes() == data

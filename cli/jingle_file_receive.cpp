@@ -37,6 +37,8 @@ constexpr std::size_t k_block = 256 * 1024;
 constexpr milliseconds k_deadline_margin{100};
 /// Each step around a transfer: fetching the roster, presence, a decline, the verdict.
 constexpr milliseconds k_step_timeout{15000};
+/// The answer to a decline sent on the way out.
+constexpr milliseconds k_last_words{2000};
 /// XEP-0115 §4: the node names the software; it is not fetched.
 constexpr std::string_view k_caps_node = "urn:xmpp-cli:jingle-file";
 
@@ -122,6 +124,7 @@ class Receiver {
       co_await handle(incoming, *offer, s5b, buffer);
       if (m_ctx.interrupted()) break;
     }
+    if (!m_ctx.interrupted() && !s.failure()) co_await decline_queued(incoming);
     if (m_interrupted_transfer) co_return Outcome::failure(*m_interrupted_transfer);
     if (m_first_failure) co_return Outcome::failure(*m_first_failure);
     if (!m_ctx.interrupted() && m_args.count > 0 && m_handled < m_args.count)
@@ -132,6 +135,19 @@ class Receiver {
  private:
   milliseconds step_timeout() const {
     return std::clamp(m_ctx.remaining(), milliseconds(1), k_step_timeout);
+  }
+
+  /// Offers that arrived while we were busy and are still queued when we stop (--count reached,
+  /// the deadline): each is declined, so that no sender waits for its own timeout.
+  awaitable<void> decline_queued(jingle_ft::IncomingTransfers& incoming) {
+    const jingle::Reason reason{jingle::ReasonCondition::decline, "no longer receiving",
+                                std::nullopt, std::nullopt};
+    for (;;) {
+      auto offer = co_await incoming.next_offer(milliseconds(0));
+      if (!offer) co_return;
+      m_display.emit(offer_event(*offer, false, "no longer receiving"));
+      (void)co_await incoming.decline(*offer, reason, k_last_words);
+    }
   }
 
   awaitable<Result<void>> load_senders(stream::Session& session) {

@@ -3,7 +3,7 @@
 //   - it fails only with kind data, code bad_file_name;
 //   - what it returns is valid UTF-8, 1 to 255 bytes, not "." or "..", one path component (no
 //     '/', '\', U+2215, U+2044, U+FF0F), free of control characters (C0, DEL, C1), without a
-//     trailing dot or space;
+//     leading dot (no hidden file) and without a trailing dot or space;
 //   - it is idempotent: safe_file_name(result) == result.
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     violation("empty or longer than 255 bytes", input);
   if (name == "." || name == "..") violation("'.' or '..'", input);
   if (name.back() == '.' || name.back() == ' ') violation("a trailing dot or space", input);
+  if (name.front() == '.') violation("a leading dot (a hidden file)", input);
   if (!clean_utf8(name)) violation("invalid UTF-8, a separator or a control character", input);
   const auto again = xmpp::jingle_ft::safe_file_name(name);
   if (!again || *again != name) violation("not idempotent", input);

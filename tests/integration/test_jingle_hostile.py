@@ -87,8 +87,7 @@ def test_honest_ibb_transfer_is_received(peer_and_receiver):
 # appears next to --dir; the file is private.
 
 # name offered -> the name written, or None: declined (the offer event says why).
-# Not here: NUL and ESC cannot be sent at all (XML 1.0 forbids them, even as &#27;); ".bashrc"
-# is saved as ".bashrc" although the man page says leading dots are replaced (reported).
+# Not here: NUL and ESC cannot be sent at all (XML 1.0 forbids them, even as &#27;).
 HOSTILE_NAMES = {
     "dotdot-etc-passwd": ("../../etc/passwd", "passwd"),
     "absolute": ("/etc/passwd", "passwd"),
@@ -103,6 +102,8 @@ HOSTILE_NAMES = {
     "trailing-dot-space": ("name. ", "name"),
     "division-slash": ("x\u2215y", "y"),
     "newline": ("x\ny", "x_y"),
+    "hidden-startup-file": (".bashrc", "_bashrc"),
+    "hidden-in-a-subdir": ("x/.profile", "_profile"),
 }
 
 
@@ -180,13 +181,18 @@ def test_row48_missing_size_is_declined(peer_and_receiver):
 @pytest.mark.parametrize("size", ["18446744073709551615", "-1", "1e3", "", "12abc"],
                          ids=["uint64-max", "negative", "float", "empty", "trailing-junk"])
 def test_row48_unusable_size_is_refused(peer_and_receiver, size):
-    """A <size/> that is no size the receiver can honour: the session is terminated at once
-    (today as unsupported-applications: the offer is not read as a file offer), no IBB is
-    opened, nothing is written, the offer does not count and the receiver carries on."""
+    """A <size/> that is no size the receiver can honour: the session is terminated at once with
+    failed-application and a text naming the size, no IBB is opened, nothing is written, the
+    offer does not count and the receiver carries on."""
     peer, proc, jid, inbox = peer_and_receiver()
     sid = peer.offer(jid, name="sized.bin", data=b"x" * 100, size=size)
     answer = peer.wait_jingle(sid, ("session-accept", "session-terminate"))
     assert answer.get("action") == "session-terminate", answer
+    reason = answer.find(f"{{{JINGLE}}}reason")
+    assert reason is not None and reason.find(f"{{{JINGLE}}}failed-application") is not None, \
+        ET.tostring(answer, encoding="unicode")
+    assert "size" in (reason.findtext(f"{{{JINGLE}}}text") or ""), \
+        ET.tostring(answer, encoding="unicode")
     # an IBB open for the refused session is refused too
     assert peer.wait_reply(peer.ibb_open(jid, sid)).get("type") == "error"
     assert list(inbox.iterdir()) == []
@@ -310,7 +316,8 @@ def test_row50_initiator_attribute_is_not_trusted(peer_and_receiver, new_account
 def test_row50_twenty_parallel_offers_are_capped(peer_and_receiver):
     """20 session-initiates at once from an allowed peer: a bounded number are taken (the first
     is accepted, a few queued), every other one is refused with resource-constraint; the first
-    transfer completes, the receiver exits 0 in time with exactly that one file."""
+    transfer completes, the receiver declines the queued ones and exits 0 in time with exactly
+    that one file."""
     peer, proc, jid, inbox = peer_and_receiver()
     data = b"z" * 3000
     sids = [peer.offer(jid, name=f"many-{i}.bin", data=data) for i in range(20)]
@@ -331,7 +338,12 @@ def test_row50_twenty_parallel_offers_are_capped(peer_and_receiver):
     assert timed_wait(proc) == 0, str(proc)
     assert [p.name for p in inbox.iterdir()] == ["many-0.bin"]
     assert (inbox / "many-0.bin").read_bytes() == data
-    assert len(objects(proc.lines, "offer")) == 1 and len(results(proc)) == 1, str(proc)
+    assert len(results(proc)) == 1, str(proc)
+    # The offers still queued when --count was reached are declined, not left hanging.
+    offers = objects(proc.lines, "offer")
+    assert [o["accepted"] for o in offers] == [True] + [False] * (len(taken) - 1), str(proc)
+    for sid in taken[1:]:
+        assert peer.wait_jingle(sid, ("session-terminate",)).get("action") == "session-terminate"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -348,7 +348,9 @@ TEST_CASE("cve_2021_33896 safe_file_name: the row 47 names") {
   CHECK(safe("gpj\xe2\x80\xae.exe") == "gpj_.exe");  // U+202E RIGHT-TO-LEFT OVERRIDE
   CHECK(safe("a\xc2\x85"
              "b") == "a_b");  // U+0085 NEL, a C1 control
-  CHECK(safe(".profile") == ".profile");
+  CHECK(safe(".profile") == "_profile");  // never a hidden (startup) file
+  CHECK(safe("..bashrc") == "_.bashrc");
+  CHECK(safe("a/.ssh") == "_ssh");
   CHECK(safe("caf\xc3\xa9.txt") == "caf\xc3\xa9.txt");
   refused("\xff\xfe");
   refused("a\xc0\xaf"

@@ -142,6 +142,10 @@ Result<std::string> safe_file_name(std::string_view name) {
   if (out.empty() || out == "." || out == "..")
     // The name itself is not quoted: it may hold control characters meant for a terminal.
     return bad_name("the file name has no usable last component");
+  // Step 8: no hidden file. Received into a home directory, ".bashrc" or ".profile" would be
+  // code the next login runs; "_bashrc" is inert and in plain sight. It also keeps final names
+  // apart from our own temporaries (".NAME.xmpp-RANDOM").
+  if (out.front() == '.') out.front() = '_';
   return out;
 }
 

@@ -28,13 +28,14 @@ inline constexpr std::size_t k_max_name_bytes = 255;
 ///      or in any case: "con.txt") gets a '_' prefix;
 ///   7. a name over k_max_name_bytes bytes is cut to fit, on a UTF-8 character boundary, keeping
 ///      its extension (the part from the last '.', when it is at most 16 bytes and not the whole
-///      name).
-/// Percent-encoding is NOT decoded: "%2e%2e%2fx" stays that literal, harmless name. A leading dot
-/// is kept (".profile" is a plain file inside the download directory).
+///      name);
+///   8. a leading '.' becomes '_' (".bashrc" gives "_bashrc": received into a home directory, a
+///      hidden startup file would be code the next login runs).
+/// Percent-encoding is NOT decoded: "%2e%2e%2fx" stays that literal, harmless name.
 /// Errors, kind data, code "bad_file_name": steps 1 and 5.
 /// Properties (checked by fuzz/file_name_fuzz.cpp): the result is valid UTF-8, non-empty, at most
-/// 255 bytes, not "." or "..", free of separators and control characters, and
-/// safe_file_name(result) == result.
+/// 255 bytes, not "." or "..", not starting with '.', free of separators and control characters,
+/// and safe_file_name(result) == result.
 Result<std::string> safe_file_name(std::string_view name);
 
 }  // namespace xmpp::jingle_ft

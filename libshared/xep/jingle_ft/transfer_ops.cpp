@@ -14,6 +14,9 @@ using jingle::Action;
 using jingle::Incoming;
 using jingle::ReasonCondition;
 
+/// How long next_offer waits for the answer to each rejection it sends, whatever its own timeout.
+constexpr std::chrono::milliseconds k_rejection_timeout{2000};
+
 bool is_action(const Incoming& incoming, Action action) {
   return incoming.jingle.action == action;
 }
@@ -371,7 +374,10 @@ std::optional<stanza::StanzaError> IncomingTransfers::on_initiate(const Incoming
     return std::nullopt;
   };
   auto file = file_of(content);
-  if (!file || !*file || !is_offer(content))
+  // Our application with a broken <file/> (a size that is not a number, a bad hash): say what is
+  // wrong rather than "unsupported" (XEP-0166 §7.4 failed-application).
+  if (file && !*file) return reject(ReasonCondition::failed_application, (*file).error().message);
+  if (!file || !is_offer(content))
     return reject(ReasonCondition::unsupported_applications,
                   "only file offers (XEP-0234) are taken");
   TransportKind kind;
@@ -401,10 +407,11 @@ awaitable<Result<IncomingOffer>> IncomingTransfers::next_offer(std::chrono::mill
       // Acknowledged before (XEP-0166 §6.3.2), so the terminate follows the ack.
       auto r = std::move(m_rejections.front());
       m_rejections.pop_front();
+      // Its own wait for the answer: next_offer(0) (a drain) still sends it and hears back.
       (void)co_await m_dispatch->send(
           *r.channel,
           jingle::make_session_terminate(r.channel->sid, jingle::make_reason(r.condition, r.text)),
-          timeout);
+          std::max(timeout, k_rejection_timeout));
     }
     if (!m_offers.empty()) {
       auto offer = std::move(m_offers.front());

@@ -181,6 +181,7 @@ awaitable<Outcome> run_jingle_file_send(Context& ctx, JingleFileArgs args) {
   std::optional<Error> first_failure;
   for (const auto& local : files) {
     const auto started = ProgressClock::now();
+    display.reset();  // a file that fails before its first byte must not report the last one
     auto outcome = co_await send_one(dispatch, peer, local, options, display, buffer, hooks);
     const std::string name = *local.file.name;
     const std::uint64_t size = local.file.size.value_or(0);

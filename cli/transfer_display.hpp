@@ -21,6 +21,8 @@ class TransferDisplay {
 
   /// Starts a file: `name` as it will be shown (the peer's, escaped when drawn).
   void start(std::string name, std::optional<std::uint64_t> size);
+  /// Forgets the previous file: result_json() is empty until the next start().
+  void reset() { m_progress.reset(); }
   /// `bytes` of the current file are done (a running total).
   void update(std::uint64_t bytes);
   /// The current file ended with `bytes` done: the final line (and its newline) on a terminal.

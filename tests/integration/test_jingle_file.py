@@ -207,6 +207,24 @@ def test_max_size_declines_a_larger_file(spawn_xmpp, run_xmpp, tmp_path):
     assert list(inbox.iterdir()) == []
 
 
+def test_a_declined_file_does_not_stop_the_others(spawn_xmpp, run_xmpp, tmp_path):
+    """Files go one after another: the second is declined (--max-size), the first and third
+    arrive; each result names its own file, the declined one with no bytes; exit 1."""
+    receiver, jid, inbox = start_receiver(spawn_xmpp, tmp_path, "--count", "3", "--no-proxy",
+                                          "--max-size", "2k")
+    small = random_file(tmp_path / "out" / "small-1.bin", 1500)
+    big = random_file(tmp_path / "out" / "big.bin", 4096)
+    last = random_file(tmp_path / "out" / "small-2.bin", 1800)
+    run = send(run_xmpp, jid, small, big, last, "--no-proxy")
+    assert run.code == 1, str(run)
+    got = results(run)
+    assert [(r["file"], r["status"]) for r in got] == [
+        ("small-1.bin", "sent"), ("big.bin", "failed"), ("small-2.bin", "sent")], str(run)
+    assert got[1]["bytes"] == 0 and got[1]["transport"] is None, got[1]
+    assert receiver.wait(WAIT_S) == 65, str(receiver)
+    assert sorted(p.name for p in inbox.iterdir()) == ["small-1.bin", "small-2.bin"]
+
+
 def test_existing_file_is_kept_unless_overwrite(spawn_xmpp, run_xmpp, tmp_path):
     receiver, jid, inbox = start_receiver(spawn_xmpp, tmp_path, "--count", "1", "--no-proxy")
     (inbox / "same.txt").write_bytes(b"mine")

@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iterator>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -626,4 +626,52 @@ TEST_CASE("OutgoingFile: a file that changed since the offer, or while sent, is 
     CHECK(rest.error().code == "file_changed");
     CHECK(rest.error().message.find("shrank") != std::string::npos);
   }
+}
+
+// ---- moving ----
+
+TEST_CASE("IncomingFile move-assignment: the target gives up its own file and takes the other") {
+  TempDir dir;
+  const std::string data = pattern(5000);
+  auto first = IncomingFile::create(dir.path(), "first.bin", 10, std::nullopt);
+  auto second = IncomingFile::create(dir.path(), "second.bin", data.size(), sha256_of(data));
+  REQUIRE(first);
+  REQUIRE(second);
+  REQUIRE(entries(dir.path()).size() == 2);  // both temporaries
+  write_in_chunks(*second, data.substr(0, 1000), 300);
+
+  *first = std::move(*second);  // first.bin's temporary is removed (an abort), second's kept
+  REQUIRE(entries(dir.path()).size() == 1);
+  CHECK(entries(dir.path()).begin()->rfind(".second.bin.xmpp-", 0) == 0);
+  CHECK(first->name() == "second.bin");
+  CHECK(first->size() == 1000);
+  write_in_chunks(*first, data.substr(1000), 700);
+  const auto received = first->finish();
+  REQUIRE(received);
+  CHECK(received->verified);
+  CHECK(slurp(dir.path() / "second.bin") == data);
+  CHECK(second->finish().error().code == "finished");  // the moved-from object holds nothing
+  CHECK(entries(dir.path()) == std::set<std::string>{"second.bin"});
+}
+
+TEST_CASE("OutgoingFile move-assignment: the target closes its file and reads the other's range") {
+  TempDir dir;
+  const std::string a = pattern(100);
+  const std::string b = pattern(700);
+  spill(dir.path() / "a.bin", a);
+  spill(dir.path() / "b.bin", b);
+  auto target = OutgoingFile::open(dir.path() / "a.bin", {}, a.size());
+  auto source = OutgoingFile::open(dir.path() / "b.bin", jingle_ft::ReadRange{200, 300}, b.size());
+  REQUIRE(target);
+  REQUIRE(source);
+  *target = std::move(*source);
+  CHECK(target->file_size() == 700);
+  CHECK(target->offset() == 200);
+  CHECK(target->length() == 300);
+  std::vector<char> buffer(1024);
+  const auto n = target->read(buffer);
+  REQUIRE(n);
+  CHECK(std::string(buffer.data(), *n) == b.substr(200, 300));
+  CHECK(target->at_end());
+  CHECK(target->hash());
 }

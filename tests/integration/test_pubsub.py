@@ -20,6 +20,7 @@ lines, everything else by the exit of a run.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import uuid
 from xml.etree.ElementTree import canonicalize
@@ -410,22 +411,27 @@ def test_create_if_missing_twice_is_idempotent(run_xmpp, server):
 # ---- listen ----
 
 
+# The sanitizer layer of scripts/test publishes 25: each ASan process takes about a second to
+# start, and the normal layer already runs the 100 that issue 7 asks for.
+ITEMS = int(os.environ.get("XMPP_TEST_PUBSUB_ITEMS", "100"))
+
+
 def test_listener_receives_100_items_in_order(run_xmpp, server, listen):
-    """100 `xmpp pubsub publish` processes, one after the other (pubsub has no --lines), while
-    one `listen --count 100` process (bob) prints them."""
+    """100 `xmpp pubsub publish` processes (XMPP_TEST_PUBSUB_ITEMS), one after the other (pubsub
+    has no --lines), while one `listen --count 100` process (bob) prints them."""
     service = component(server)
     node = new_node(run_xmpp, server, "hundred")
-    listener = listen("bob", service, node, "--count", "100")
+    listener = listen("bob", service, node, "--count", str(ITEMS))
     subscribed = owner_subscriptions(run_xmpp, server, node)
     assert [s["jid"].split("/")[0] for s in subscribed] == [server.jid("bob")], subscribed
     assert subscribed[0]["subscription"] == "subscribed", subscribed
 
-    sent = [f"item-{n:03d}" for n in range(100)]
+    sent = [f"item-{n:03d}" for n in range(ITEMS)]
     for n, item_id in enumerate(sent):
         publish(run_xmpp, "admin", service, node, "--id", item_id, "--text", f"build {n} ok")
-    events = listener.events(100, timeout=60)
+    events = listener.events(ITEMS, timeout=60)
     assert listener.wait(WAIT_S) == 0, str(listener)
-    assert listener.rest_of_stdout() == [], str(listener)  # --count 100: nothing after
+    assert listener.rest_of_stdout() == [], str(listener)  # --count: nothing after
     for n, event in enumerate(events):
         check_event(event, "published", server, node, id=sent[n], text=f"build {n} ok",
                     json=None, redirect=None, delayed=None)

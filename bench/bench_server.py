@@ -55,3 +55,26 @@ class Server:
         subprocess.run([self.script, "stop", str(self.dir)], check=False,
                        stdout=subprocess.DEVNULL if self.quiet else None)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Xmpp:
+    """argv and environment for the binary as USER@domain against `server`: the user's password
+    file, the run's CA, the server's address, and a HOME of its own under `work`."""
+
+    def __init__(self, binary, server, work, domain="example.test"):
+        self.binary = binary
+        self.server = server
+        self.domain = domain
+        self.home = work / "home"
+        (self.home / ".config").mkdir(parents=True, exist_ok=True)
+
+    def argv(self, user, *args):
+        return [str(self.binary), "--password-file", str(self.server.passwords / user),
+                "--ca-file", self.server.ca, "--host", self.server.host,
+                "--port", str(self.server.port), *map(str, args)]
+
+    def env(self, user):
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+                "HOME": str(self.home), "XDG_CONFIG_HOME": str(self.home / ".config"),
+                "XDG_CACHE_HOME": str(self.home / ".cache"),
+                "XMPP_JID": f"{user}@{self.domain}"}

@@ -42,10 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_server
 from bench_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = "example.test"
 MIB = 1024 * 1024
 WAIT_S = 1800
 
@@ -106,22 +106,8 @@ def raw_copy(src, work):
     return {"mib_s": size / MIB / wall, "seconds": wall, "ok": ok}
 
 
-class Xmpp:
-    def __init__(self, binary, server, work):
-        self.binary = binary
-        self.server = server
-        self.home = work / "home"
-        (self.home / ".config").mkdir(parents=True, exist_ok=True)
-
-    def argv(self, user, *args):
-        return [str(self.binary), "--password-file", str(self.server.passwords / user),
-                "--ca-file", self.server.ca, "--host", self.server.host,
-                "--port", str(self.server.port), *map(str, args)]
-
-    def env(self, user):
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                "HOME": str(self.home), "XDG_CONFIG_HOME": str(self.home / ".config"),
-                "XDG_CACHE_HOME": str(self.home / ".cache"), "XMPP_JID": f"{user}@{DOMAIN}"}
+class Xmpp(bench_server.Xmpp):
+    """The shared argv and environment (bench_server.Xmpp), plus this benchmark's runs."""
 
     def transfer(self, src, inbox, transport, side):
         """One receive + send pair; the sender's result line and wall time."""

@@ -47,6 +47,7 @@ import time
 import uuid
 from pathlib import Path
 
+import bench_server
 from bench_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,24 +126,8 @@ def build_type(binary):
     return "unknown"
 
 
-class Xmpp:
-    """argv and environment for the binary as USER against the server."""
-
-    def __init__(self, binary, server, work):
-        self.binary = binary
-        self.server = server
-        self.home = work / "home"
-        (self.home / ".config").mkdir(parents=True, exist_ok=True)
-
-    def argv(self, user, *args):
-        return [str(self.binary), "--password-file", str(self.server.passwords / user),
-                "--ca-file", self.server.ca, "--host", self.server.host,
-                "--port", str(self.server.port), *map(str, args)]
-
-    def env(self, user):
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                "HOME": str(self.home), "XDG_CONFIG_HOME": str(self.home / ".config"),
-                "XDG_CACHE_HOME": str(self.home / ".cache"), "XMPP_JID": f"{user}@{DOMAIN}"}
+class Xmpp(bench_server.Xmpp):
+    """The shared argv and environment (bench_server.Xmpp), plus this benchmark's runs."""
 
     def run(self, user, *args, check=True):
         proc = subprocess.run(self.argv(user, *args), env=self.env(user), capture_output=True,

@@ -528,11 +528,14 @@ def test_interactive_prompts_through_a_pseudo_terminal(run_xmpp, server, dns, xm
            "XMPP_JID": server.jid("admin"), "XMPP_DNS_SERVER": dns.address}
     term = Terminal(argv, env)
     try:
-        term.expect("accountjid")
+        # Wait for each prompt itself ("VAR: " at the start of a line), not the field's description
+        # above it: a secret prompt turns echo off and flushes what was typed ahead (as getpass
+        # does), so an answer typed before its prompt is lost.
+        term.expect(r"(?m)^accountjid: ")
         term.type(server.jid(user))
-        term.expect(r"password(?!-)")
+        term.expect(r"(?m)^password: ")
         term.type(password)
-        term.expect("password-verify")
+        term.expect(r"(?m)^password-verify: ")
         term.type(password)
         code = term.wait()
     finally:

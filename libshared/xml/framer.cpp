@@ -70,7 +70,7 @@ std::optional<Frame> Framer::pop() {
   const Span s = m_frames.front();
   m_frames.pop_front();
   m_popped = s.end;
-  Frame f{s.kind, std::string_view(m_buf).substr(s.begin - m_base, s.end - s.begin), {}};
+  Frame f{s.kind, std::string_view(m_buf).substr(s.begin - m_base, s.end - s.begin), {}, s.begin};
   if (s.kind == Frame::Kind::header) f.qname = m_qname;
   return f;
 }

@@ -27,6 +27,8 @@ struct Frame {
   std::string_view bytes;
   /// header: the qualified name of the stream element, to close the header for the parser.
   std::string_view qname;
+  /// Stream offset (bytes fed since reset) of bytes[0].
+  std::size_t offset = 0;
 };
 
 /// Checks a complete XML declaration (`<?xml` ... `?>`, XML 1.0 §2.8) strictly. nullopt when it

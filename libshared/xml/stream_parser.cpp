@@ -81,6 +81,11 @@ Result<std::optional<StreamEvent>> StreamParser::next() {
     if (m_impl->framer.error()) return m_impl->die(*m_impl->framer.error());
     return std::optional<StreamEvent>{};
   }
+  const auto spanned = [&frame](StreamEvent event) {
+    event.begin = frame->offset;
+    event.end = frame->offset + frame->bytes.size();
+    return std::optional<StreamEvent>(std::move(event));
+  };
   switch (frame->kind) {
   case Frame::Kind::header: {
     auto parsed =
@@ -89,17 +94,17 @@ Result<std::optional<StreamEvent>> StreamParser::next() {
     auto header = check_header(std::move(*parsed));
     if (!header) return m_impl->die(header.error());
     m_impl->parser.set_context(header->namespaces);
-    return StreamEvent{StreamEvent::Kind::header, std::move(*header), std::nullopt};
+    return spanned({StreamEvent::Kind::header, std::move(*header), std::nullopt});
   }
   case Frame::Kind::element: {
     auto element = m_impl->parser.parse_fragment(frame->bytes);
     if (!element) return m_impl->die(element.error());
     if (element->is("stream", k_ns_streams))
       return m_impl->die(stream_error("unsupported-stanza-type", "a second stream header"));
-    return StreamEvent{StreamEvent::Kind::element, {}, std::move(*element)};
+    return spanned({StreamEvent::Kind::element, {}, std::move(*element)});
   }
   case Frame::Kind::end:
-    return StreamEvent{StreamEvent::Kind::end, {}, std::nullopt};
+    return spanned({StreamEvent::Kind::end, {}, std::nullopt});
   }
   return std::optional<StreamEvent>{};
 }

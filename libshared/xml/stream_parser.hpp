@@ -43,6 +43,10 @@ struct StreamEvent {
   StreamHeader header;  ///< Kind::header
   /// Kind::element: a complete top-level element (stanza or nonza).
   std::optional<Element> element;
+  /// Where the event stands in the stream: offsets (bytes fed since the last reset) of its first
+  /// byte and one past its last. An element's span runs from its '<' to its closing '>'; the
+  /// header's includes an XML declaration and whitespace before the start tag.
+  std::size_t begin = 0, end = 0;
 };
 
 /// Errors returned by feed()/next() have kind ErrorKind::protocol, code "stream_error" and

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <optional>
 #include <string>
@@ -72,7 +73,9 @@ inline Outcome run_chunks(const std::vector<std::string_view>& chunks, xmpp::xml
         return out;
       }
       if (!*ev) break;
-      out.events.push_back(describe(**ev));
+      // The span is part of the description: every split of the input must place each event at
+      // the same stream offsets.
+      out.events.push_back(describe(**ev) + fmt::format(" @{}-{}", (*ev)->begin, (*ev)->end));
       out.raw.push_back(std::move(**ev));
     }
     if (!fed) {

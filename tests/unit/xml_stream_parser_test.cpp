@@ -87,6 +87,42 @@ TEST_CASE("happy path: header, stanzas, end") {
   CHECK(o.buffered == 3);  // the whitespace after the end tag was never returned
 }
 
+TEST_CASE("each event's byte span in the stream, across a restart") {
+  const std::string header =
+      "<?xml version='1.0'?>\n<stream:stream xmlns='jabber:client' "
+      "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
+  const std::string first = "<message><body>a</body></message>";
+  const std::string second = "<presence/>";
+  const std::string input = header + first + " \n" + second + "</stream:stream>";
+  const Outcome o = run_all(input);
+  CHECK(o.condition.empty());
+  REQUIRE(o.raw.size() == 4);
+  CHECK(o.raw[0].begin == 0);
+  CHECK(o.raw[0].end == header.size());
+  CHECK(input.substr(o.raw[1].begin, o.raw[1].end - o.raw[1].begin) == first);
+  CHECK(input.substr(o.raw[2].begin, o.raw[2].end - o.raw[2].begin) == second);
+  CHECK(input.substr(o.raw[3].begin, o.raw[3].end - o.raw[3].begin) == "</stream:stream>");
+
+  // After reset() (a stream restart) offsets count from the new stream's first byte.
+  StreamParser parser(Limits{});
+  REQUIRE(parser.feed("<stream:stream xmlns='jabber:client' "
+                      "xmlns:stream='http://etherx.jabber.org/streams'><a/>"));
+  while (auto ev = parser.next()) {
+    if (!*ev) break;
+  }
+  parser.reset();
+  const std::string restarted =
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  REQUIRE(parser.feed(restarted + "<b/>"));
+  auto h = parser.next();
+  REQUIRE((h && *h));
+  CHECK((*h)->begin == 0);
+  auto b = parser.next();
+  REQUIRE((b && *b));
+  CHECK((*b)->begin == restarted.size());
+  CHECK((*b)->end == restarted.size() + 4);
+}
+
 TEST_CASE("header with extra namespaces declared for later stanzas") {
   const Outcome o = run_all(
       "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "

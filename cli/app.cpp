@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "help_formatter.hpp"
 
 #ifndef XMPP_VERSION
 #define XMPP_VERSION "0"
@@ -50,6 +51,8 @@ std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>&
                                         "discovery, ad-hoc commands, file transfer "
                                         "and probes, for people and for scripts.",
                                         "xmpp");
+  // Set before any subcommand is added: each inherits its parent's formatter.
+  app->formatter(std::make_shared<HelpFormatter>());
   // Global options may also follow the command: a subcommand hands what it does not know to
   // its parent (CLI.md "Shape").
   app->fallthrough();

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "exit_codes.hpp"
+#include "terminal_colour.hpp"
 #include "trace.hpp"
 
 namespace xmpp::cli {
@@ -36,7 +37,7 @@ Context::~Context() = default;
 
 void Context::warn(std::string_view message) {
   if (m_settings.quiet) return;
-  m_io.err << "xmpp: warning: " << message << '\n';
+  m_io.err << diagnostic_prefix(Diagnostic::warning) << message << '\n';
   m_io.err.flush();
 }
 
@@ -176,8 +177,8 @@ class RunLoop {
   int run(const Runner& runner) {
     if (m_ctx.settings().insecure) {
       // Not silenced by --quiet (CLI.md: a warning every time).
-      m_io.err << "xmpp: warning: --insecure: the server's certificate is not checked; anyone on "
-                  "the path can "
+      m_io.err << diagnostic_prefix(Diagnostic::warning)
+               << "--insecure: the server's certificate is not checked; anyone on the path can "
                   "read and change this session\n";
       m_io.err.flush();
     }

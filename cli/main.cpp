@@ -9,10 +9,12 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "stream/session.hpp"
+#include "terminal_colour.hpp"
 
 int main(int argc, char** argv) {
   using namespace xmpp;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  cli::decide_stderr_colour();
   try {
     cli::Io io{std::cout, std::cerr, cli::tty_prompt, [](stream::SessionOptions options) {
                  return stream::Session::open(std::move(options));

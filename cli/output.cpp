@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "exit_codes.hpp"
+#include "terminal_colour.hpp"
 
 namespace xmpp::cli {
 
@@ -147,7 +148,7 @@ void print_error(const Error& error, bool json, std::ostream& err) {
 }
 
 void print_error(const Error& error, bool json, std::ostream& err, int exit) {
-  err << "xmpp: " << escape_terminal(error.message) << '\n';
+  err << diagnostic_prefix(Diagnostic::error) << escape_terminal(error.message) << '\n';
   if (json) err << error_json(error, exit) << '\n';
   err.flush();
 }

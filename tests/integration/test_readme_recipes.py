@@ -418,8 +418,8 @@ def test_systemd_onfailure_alert(recipes, spawn_xmpp):
     assert instance_unit == f"xmpp-alert@{watched}.service", instance_unit
 
     systemd_verify(recipes, name, template, instance=watched)
-    systemd_verify(recipes, watched,
-                   "[Service]\nType=oneshot\nExecStart=/bin/false\n\n" + recipe("systemd-onfailure"))
+    watched_unit = "[Service]\nType=oneshot\nExecStart=/bin/false\n\n" + recipe("systemd-onfailure")
+    systemd_verify(recipes, watched, watched_unit)
 
     argv, env = service_command(recipes, template, instance_unit, watched, "alerts")
     listener = listen(spawn_xmpp, recipes.ops)

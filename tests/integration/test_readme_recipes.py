@@ -405,6 +405,16 @@ def test_cron_job_alert(recipes, spawn_xmpp, server):
     message(listener, NIGHTLY)
     stop(listener)
 
+    # a backup that succeeds: no alert (an xmpp stand-in records whether it ran)
+    quiet = recipes.tmp / "bin-backup-ok"
+    quiet.mkdir()
+    ran = recipes.tmp / "xmpp-ran"
+    for name, script in (("nightly-backup", "exit 0"), ("xmpp", f"touch {shlex.quote(str(ran))}")):
+        (quiet / name).write_text(f"#!/bin/sh\n{script}\n")
+        (quiet / name).chmod(0o755)
+    run = recipes.shell(commands[0], env | {"PATH": f"{quiet}:/usr/bin:/bin"}, shell="/bin/sh")
+    assert run.returncode == 0 and not ran.exists(), show(run)
+
 
 @covers("systemd-alert", "systemd-onfailure")
 def test_systemd_onfailure_alert(recipes, spawn_xmpp):

@@ -460,6 +460,7 @@ def run_xmpp(server, dns, xmpp_bin, tmp_path):
 
     processes: list[Process] = []
     run.spawn = spawn
+    run.command = command  # (argv, env) without running: for harnesses such as tmux_terminal.py
     yield run
     for process in processes:
         process.kill()

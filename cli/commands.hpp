@@ -22,7 +22,8 @@
   X(probe, "probe", "one-shot server report: DNS, TLS, features, services")                        \
   X(ping, "ping", "round-trip times to an entity (XEP-0199)")                                      \
   X(version, "version", "software name and version of an entity (XEP-0092)")                       \
-  X(time, "time", "an entity's clock and its offset from ours (XEP-0202)")
+  X(time, "time", "an entity's clock and its offset from ours (XEP-0202)")                         \
+  X(config, "config", "the settings in effect and where each came from; check the set-up")
 
 namespace xmpp::cli {
 

@@ -105,13 +105,12 @@ awaitable<Result<stream::Session*>> Context::session() {
   if (!sink) co_return remember(sink.error());
   options.trace = std::move(*sink);
   if (!m_settings.anonymous) {
-    const auto started = steady_clock::now();
-    auto password = obtain_password(m_settings.password, m_settings.jid->bare_str(), m_io.prompter);
-    // A person typing a password, or a password manager asking for a passphrase, is not the
-    // operation the deadline is about.
-    if (m_extend) m_extend(steady_clock::now() - started);
-    if (!password) co_return remember(password.error());
-    options.password = password->str();
+    if (!m_password) {
+      auto read = read_password();
+      if (!read) co_return remember(read.error());
+    }
+    options.password = m_password->str();
+    m_password.reset();
   }
   const auto opening = steady_clock::now();
   auto opened = co_await m_io.open_session(std::move(options));
@@ -122,6 +121,17 @@ awaitable<Result<stream::Session*>> Context::session() {
   m_open_time = open_time;
   print_session_facts();
   co_return m_session.get();
+}
+
+Result<bool> Context::read_password() {
+  const auto started = steady_clock::now();
+  auto password = obtain_password(m_settings.password, m_settings.jid->bare_str(), m_io.prompter);
+  // A person typing a password, or a password manager asking for a passphrase, is not the
+  // operation the deadline is about.
+  if (m_extend) m_extend(steady_clock::now() - started);
+  if (!password) return fail(password.error());
+  m_password = std::move(*password);
+  return !m_password->empty();
 }
 
 bool Context::drop_default_deadline() {

@@ -82,6 +82,11 @@ class Context {
   /// A failure is remembered and returned again. Time spent reading the password (a prompt, a
   /// password command) does not count against the deadline.
   awaitable<Result<stream::Session*>> session();
+  /// Obtains the password now, as session() would, and keeps it (wiped after use) for the
+  /// session() that follows, so a command or prompt runs once: `xmpp config check` reports this
+  /// step apart from the login. Returns whether the password is non-empty; errors as session()'s.
+  /// Requires a JID and not --anonymous.
+  Result<bool> read_password();
   /// True once a session is open.
   bool has_session() const { return m_session != nullptr; }
   /// How long the last successful Session::open took (resolve, connect, TLS, authenticate,
@@ -144,6 +149,7 @@ class Context {
   Settings m_settings;
   Io& m_io;
   std::unique_ptr<stream::Session> m_session;
+  std::optional<Secret> m_password;  ///< from read_password(), until session() uses it
   std::optional<Error> m_session_error;
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   std::function<void(std::chrono::steady_clock::duration)> m_extend;

@@ -27,6 +27,7 @@ _xmpp_command_table=(
   "ping --count= --interval="
   "version"
   "time"
+  "config +show +check"
   "help"
 )
 

@@ -20,6 +20,7 @@ function __xmpp_commands
         ping 'measure round-trip times (XEP-0199)' \
         version 'ask an entity which software it runs (XEP-0092)' \
         time 'ask an entity for its clock and time zone (XEP-0202)' \
+        config 'the settings in effect and where each came from; check the set-up' \
         help 'print the commands, or the options of a command'
 end
 
@@ -284,3 +285,7 @@ complete -c xmpp -n '__xmpp_using_command probe' -l crit-days -x -d 'CRITICAL wh
 # ping
 complete -c xmpp -n '__xmpp_using_command ping' -l count -x -d 'number of pings'
 complete -c xmpp -n '__xmpp_using_command ping' -l interval -x -d 'seconds between pings'
+
+# config
+complete -c xmpp -n '__xmpp_using_command config; and not __fish_seen_subcommand_from show check' -f -a show -d 'the settings a command would use and where each came from'
+complete -c xmpp -n '__xmpp_using_command config; and not __fish_seen_subcommand_from show check' -f -a check -d 'check config file, password, server and login'

@@ -499,4 +499,8 @@ std::size_t XercesParser::memory_in_use() const {
   return m_impl->memory.used();
 }
 
+std::string_view xerces_version() {
+  return XERCES_FULLVERSIONDOT;
+}
+
 }  // namespace xmpp::xml

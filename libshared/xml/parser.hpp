@@ -62,4 +62,9 @@ class XercesParser {
   std::unique_ptr<Impl> m_impl;
 };
 
+/// The Xerces-C version the library was compiled against ("3.2.4", for `xmpp --version`). Xerces
+/// has no run-time version query; its shared library's name fixes major and minor. Initialises
+/// nothing.
+std::string_view xerces_version();
+
 }  // namespace xmpp::xml

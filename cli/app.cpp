@@ -8,10 +8,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "help_formatter.hpp"
-
-#ifndef XMPP_VERSION
-#define XMPP_VERSION "0"
-#endif
+#include "version_info.hpp"
 
 namespace xmpp::cli {
 
@@ -58,8 +55,7 @@ std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>&
   app->fallthrough();
   app->require_subcommand(1);
   app->set_help_flag("-h,--help", "print this help and exit");
-  app->set_version_flag("--version", std::string("xmpp ") + XMPP_VERSION,
-                        "print the version and exit");
+  app->set_version_flag("--version", version_text, "print the version and exit");
   add_global_options(*app, options);
   for (const auto& command : k_commands) {
     auto* sub = app->add_subcommand(std::string(command.name), std::string(command.summary));

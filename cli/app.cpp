@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "config_report.hpp"
 #include "exit_codes.hpp"
 #include "help_formatter.hpp"
 #include "version_info.hpp"
@@ -111,8 +112,12 @@ Parsed parse_command_line(const std::vector<std::string>& args, const Environmen
   auto settings = resolve_settings(options, env);
   if (!settings) {
     const bool usage = settings.error().kind == ErrorKind::usage;
-    return error_exit(settings.error(), json,
-                      usage ? "Try 'xmpp --help' for more information." : std::string_view());
+    auto early = error_exit(settings.error(), json,
+                            usage ? "Try 'xmpp --help' for more information." : std::string_view());
+    // `config check` exists to explain this: its report shows the config check failing.
+    if (name == "config" && !usage && app->get_subcommand("config")->got_subcommand("check"))
+      early.out = refused_config_check(settings.error(), json);
+    return early;
   }
   const auto index = static_cast<std::size_t>(it - std::begin(k_commands));
   return Invocation{std::move(*settings), name, runners.at(index)};

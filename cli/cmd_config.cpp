@@ -85,9 +85,6 @@ Result<SettingsSources> settings_sources(const Settings& settings,
   if (!loaded) return fail(loaded.error());
   auto config = std::make_shared<const Config>(std::move(**loaded));
   if (!settings.account.empty()) src.account = config->find(settings.account);
-  src.fallback_account = config->find("default");
-  if (src.fallback_account == nullptr && config->accounts.size() == 1)
-    src.fallback_account = &config->accounts.front();
   if (src.account) {
     auto text = read_text(*settings.config_path);
     src.key_lines = account_key_lines(text, src.account->name);

@@ -1,5 +1,6 @@
 #include "config_report.hpp"
 
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -148,18 +149,12 @@ ConfigShowReport describe_settings(const Settings& s, const SettingsSources& src
   // The JID: --jid, else XMPP_JID, else the account's `jid` (options.cpp resolve_settings).
   Origin jid_origin = Origin::fallback();
   if (s.jid) {
-    if (d.given("--jid")) {
+    if (s.jid_origin == "--jid")
       jid_origin = Origin::option("--jid");
-    } else if (a && a->jid && !d.given("--account") && a != src.fallback_account) {
-      // Neither -a, [account.default] nor the only section: XMPP_JID chose this account.
+    else if (s.jid_origin == "XMPP_JID")
       jid_origin = Origin::environment("XMPP_JID");
-    } else if (a && a->jid) {
-      auto own = Jid::parse(*a->jid);
-      jid_origin =
-          own && own->str() == s.jid->str() ? d.key("jid") : Origin::environment("XMPP_JID");
-    } else {
-      jid_origin = Origin::environment("XMPP_JID");
-    }
+    else
+      jid_origin = d.key("jid");
   }
   if (a) {
     if (d.given("--account"))
@@ -338,6 +333,14 @@ void ConfigCheckReport::print_human(std::ostream& out) const {
   for (const auto& c : checks)
     out << fmt::format("{:<4} {:<8} {}", c.ok ? "ok" : "FAIL", c.name, escape_terminal(c.detail))
         << '\n';
+}
+
+std::string refused_config_check(const Error& error, bool json) {
+  ConfigCheckReport report;
+  report.checks.push_back(Check{"config", false, error.message});
+  std::ostringstream out;
+  print_report(report, json, out);
+  return out.str();
 }
 
 std::string_view failed_stage(const Error& error) {

@@ -59,9 +59,6 @@ struct SettingsSources {
   std::optional<std::string> config_path;    ///< the file read (nullopt: none)
   std::optional<std::string> searched_path;  ///< the default location looked at when none was read
   const Account* account = nullptr;
-  /// The account chosen when no JID is given ([account.default], else the only one), if any:
-  /// another account was chosen by XMPP_JID (or -j).
-  const Account* fallback_account = nullptr;
   std::map<std::string, int> key_lines;  ///< key -> line in the account section (first `pin`)
 };
 
@@ -105,6 +102,10 @@ struct ConfigCheckReport : Report {
   nlohmann::ordered_json to_json() const override;
   void print_human(std::ostream& out) const override;
 };
+
+/// `config check` when the settings cannot even be resolved (a refused config file: exit 78
+/// before any command runs): the report of its one failed check, as printed on stdout.
+std::string refused_config_check(const Error& error, bool json);
 
 /// The check a failure of opening the session belongs to: "login" for SASL and resource binding
 /// errors, "server" for DNS, connection, TLS and everything before authentication.

@@ -235,6 +235,7 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
     jid = std::move(*parsed);
   }
   s.jid = jid;
+  s.jid_origin = jid_origin;
 
   // The password: first source wins (CLI.md: never on argv).
   if (o.password_file) {

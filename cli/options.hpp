@@ -64,6 +64,8 @@ struct Settings {
   std::optional<std::string> trace;  ///< a path, or "-" for stderr
   std::optional<std::string> dns_server;
   std::optional<std::string> config_path;  ///< the config file that was read, if any
+  /// Where the JID came from: "--jid", "XMPP_JID", or "" (the account's `jid` key, or none).
+  std::string jid_origin;
   /// $XDG_CACHE_HOME/xmpp or ~/.cache/xmpp (the roster cache); nullopt without either variable.
   std::optional<std::string> cache_dir;
   std::string account;                     ///< the [account.NAME] used, empty if none

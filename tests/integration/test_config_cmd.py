@@ -114,7 +114,7 @@ def test_check_refuses_a_group_readable_config_with_a_password(run_xmpp, server,
                    env={"XMPP_JID": None})
     assert run.code == 78, str(run)
     assert "chmod" in run.stderr, str(run)  # the message other commands give
-    assert run.stdout == "", str(run)
+    assert run.stdout.startswith("FAIL config ") and "chmod" in run.stdout, str(run)
     assert not trace.exists(), "nothing may be sent"
     assert server.password("alice") not in run.stderr
 

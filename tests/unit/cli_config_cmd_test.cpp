@@ -139,6 +139,22 @@ TEST_CASE("config show: XMPP_JID picks the account; a password_command is shown 
   CHECK(doc["password"]["where"] == path + ":9");
 }
 
+TEST_CASE("config show: XMPP_JID naming the default account's own JID is still the environment") {
+  test::TempDir dir;
+  Harness h;
+  const auto path = password_config(dir);
+  Environment env;
+  env.jid = "alice@example.test";
+  REQUIRE(h.run({"--config", path, "--json", "config", "show"}, env) == 0);
+  const auto doc = h.json();
+  CHECK(doc["account"]["name"] == "default");
+  CHECK(doc["settings"]["jid"]["where"] == "XMPP_JID");
+  // Without XMPP_JID the same JID comes from the account's `jid` key.
+  Harness plain;
+  REQUIRE(plain.run({"--config", path, "--json", "config", "show"}) == 0);
+  CHECK(plain.json()["settings"]["jid"]["where"] == path + ":3");
+}
+
 TEST_CASE("config show: options and environment without a config file") {
   Harness h;
   Environment env;
@@ -173,10 +189,21 @@ TEST_CASE("config show and check: a refused config file exits 78 with the messag
     Harness h;
     CHECK(h.run({"--config", path, "config", action}) == 78);
     CHECK(h.err.str() == other.err.str());
-    CHECK(h.out.str().empty());
+    // check reports it as its failed first step; show has nothing to show.
+    if (action == "check")
+      CHECK(h.out.str().starts_with("FAIL config   config file " + path + " holds a password"));
+    else
+      CHECK(h.out.str().empty());
     CHECK(h.opened == 0);
     CHECK_FALSE(mentions_secret(h));
   }
+  Harness json;
+  CHECK(json.run({"--config", path, "--json", "config", "check"}) == 78);
+  const auto doc = json.json();
+  CHECK(doc["ok"] == false);
+  REQUIRE(doc["checks"].size() == 1);
+  CHECK(doc["checks"][0]["check"] == "config");
+  CHECK(doc["checks"][0]["ok"] == false);
 }
 
 TEST_CASE("config check: four ok lines; the password is read once and handed to the login") {

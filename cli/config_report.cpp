@@ -36,15 +36,6 @@ std::string_view tls_name(net::TlsMode mode) {
   }
 }
 
-std::string join(const std::vector<std::string>& words, std::string_view separator) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += separator;
-    out += w;
-  }
-  return out;
-}
-
 json origin_json(const Origin& origin) {
   return {{"from", origin.from_name()},
           {"where", origin.where.empty() ? json(nullptr) : json(origin.where)}};
@@ -184,12 +175,14 @@ ConfigShowReport describe_settings(const Settings& s, const SettingsSources& src
         d.layered("--tls", "tls", a && a->tls));
   d.add(rows, "ca_file", optional_json(s.ca_file), s.ca_file.value_or("(system trust store)"),
         d.layered("--ca-file", "ca_file", a && a->ca_file));
-  d.add(rows, "pins", json(s.pins), s.pins.empty() ? "(none)" : join(s.pins, " "),
+  d.add(rows, "pins", json(s.pins),
+        s.pins.empty() ? "(none)" : fmt::to_string(fmt::join(s.pins, " ")),
         d.layered("--pin", "pin", a && !a->pins.empty()));
   d.add(rows, "insecure", s.insecure, s.insecure ? "yes: the certificate is NOT checked" : "no",
         d.layered("--insecure", "", false));
   d.add(rows, "sasl", json(s.sasl),
-        s.sasl.empty() ? "(any the server offers, strongest first)" : join(s.sasl, ","),
+        s.sasl.empty() ? "(any the server offers, strongest first)"
+                       : fmt::to_string(fmt::join(s.sasl, ",")),
         d.layered("--sasl", "", false));
   d.add(rows, "anonymous", s.anonymous, s.anonymous ? "yes" : "no",
         d.layered("--anonymous", "", false));

@@ -45,22 +45,13 @@ Json codes_json(const std::vector<int>& codes) {
   return list;
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += separator;
-    out += parts[i];
-  }
-  return out;
-}
-
 /// Each value escaped, joined by ", ".
 std::string escaped_list(const std::vector<std::string>& values) {
   std::vector<std::string> escaped;
   escaped.reserve(values.size());
   for (const auto& v : values)
     escaped.push_back(escape_terminal(v));
-  return join(escaped, ", ");
+  return fmt::to_string(fmt::join(escaped, ", "));
 }
 
 /// `text` escaped (newlines kept), every line after the first indented by four spaces.
@@ -86,7 +77,7 @@ std::string occupant_details(const muc::Occupant& o) {
   if (o.role) parts.emplace_back(muc::to_string(*o.role));
   if (o.affiliation) parts.emplace_back(muc::to_string(*o.affiliation));
   if (o.jid) parts.push_back(escape_terminal(o.jid->str()));
-  return join(parts, ", ");
+  return fmt::to_string(fmt::join(parts, ", "));
 }
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
@@ -175,7 +166,7 @@ void MucListReport::print_human(std::ostream& out) const {
     if (entry.occupants) line += "  " + plural(*entry.occupants, "occupant", "occupants");
     if (entry.info) {
       const auto flags = room_flags_human(*entry.info);
-      if (!flags.empty()) line += "  " + join(flags, ", ");
+      if (!flags.empty()) line += "  " + fmt::to_string(fmt::join(flags, ", "));
     }
     if (entry.info_error) line += "  (info: " + escape_terminal(entry.info_error->message) + ")";
     out << line << '\n';
@@ -227,7 +218,7 @@ void MucInfoReport::print_human(std::ostream& out) const {
     line("subject", *info.subject_changeable ? "occupants may change it"
                                              : "only moderators may change it");
   const auto flags = room_flags_human(info);
-  if (!flags.empty()) line("flags", join(flags, ", "));
+  if (!flags.empty()) line("flags", fmt::to_string(fmt::join(flags, ", ")));
   if (!info.features.empty()) {
     out << "features:\n";
     for (const auto& f : info.features)
@@ -382,7 +373,7 @@ std::string human_line(const JoinedEvent& event) {
   if (j.created) tags.emplace_back("new room");
   if (has(muc::k_status_non_anonymous)) tags.emplace_back("non-anonymous: everyone sees your JID");
   if (has(muc::k_status_logged)) tags.emplace_back("logged");
-  if (!tags.empty()) line += " (" + join(tags, ", ") + ")";
+  if (!tags.empty()) line += " (" + fmt::to_string(fmt::join(tags, ", ")) + ")";
   return line;
 }
 

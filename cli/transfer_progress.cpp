@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "output.hpp"
 
 namespace xmpp::cli {
@@ -101,15 +103,6 @@ std::string shorten(std::string_view name, std::size_t room) {
   std::string out(front);
   out += k_ellipsis;
   out += tail(name, budget - columns(front));
-  return out;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) out += separator;
-    out += part;
-  }
   return out;
 }
 
@@ -253,10 +246,10 @@ std::string TransferProgress::render_line(std::size_t width) const {
 
   const std::string name = escape_terminal(m_name);
   const std::size_t name_want = std::min(columns(name), k_min_name);
-  std::string stats = join(fields, "  ");
+  std::string stats = fmt::to_string(fmt::join(fields, "  "));
   while (fields.size() > 1 && columns(stats) + 2 + name_want > usable) {
     fields.pop_back();
-    stats = join(fields, "  ");
+    stats = fmt::to_string(fmt::join(fields, "  "));
   }
 
   std::string line;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
 #include "core/random.hpp"
 #include "sasl/mechanism.hpp"
 #include "sasl/scram.hpp"
@@ -59,13 +61,6 @@ bool ends_with_plus(std::string_view name) {
          iequals(name.substr(name.size() - k_suffix.size()), k_suffix);
 }
 
-std::string join(const std::vector<std::string>& list) {
-  std::string s;
-  for (const auto& item : list)
-    s += (s.empty() ? "" : ", ") + item;
-  return s;
-}
-
 // The binding data usable on this connection for `type` (empty = cannot bind with it).
 const std::string& binding_data(const TlsState& tls, ChannelBinding type) {
   static const std::string k_none;
@@ -108,11 +103,14 @@ Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& poli
   const auto permitted = [&](std::string_view name) {
     return policy.allowed.empty() || contains(policy.allowed, name);
   };
-  const std::string offered_text = offer.mechanisms.empty()
-                                       ? "the server offered no SASL mechanisms"
-                                       : "the server offered: " + join(offer.mechanisms);
+  const std::string offered_text =
+      offer.mechanisms.empty()
+          ? "the server offered no SASL mechanisms"
+          : "the server offered: " + fmt::to_string(fmt::join(offer.mechanisms, ", "));
   const std::string policy_text =
-      policy.allowed.empty() ? "" : " (allowed by policy: " + join(policy.allowed) + ")";
+      policy.allowed.empty()
+          ? ""
+          : " (allowed by policy: " + fmt::to_string(fmt::join(policy.allowed, ", ")) + ")";
 
   if (policy.anonymous) {
     if (offered(k_anonymous) && permitted(k_anonymous)) return make_anonymous();
@@ -138,7 +136,8 @@ Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& poli
   // XEP-0440 §4 rule 5 (SHOULD for SASL1): types listed but every -PLUS mechanism stripped.
   if (types_listed && !plus_offered && can_bind && plus_permitted)
     return fail(ErrorKind::no_perm, "downgrade", "",
-                "server lists channel-binding types (" + join(offer.cb_types) +
+                "server lists channel-binding types (" +
+                    fmt::to_string(fmt::join(offer.cb_types, ", ")) +
                     ") but offers no -PLUS SASL mechanism (XEP-0440; possible man-in-the-middle "
                     "downgrade)");
 

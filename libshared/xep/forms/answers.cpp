@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "jid/jid.hpp"
 #include "xml/writer.hpp"
 
@@ -12,15 +14,6 @@ namespace {
 
 std::string quoted(std::string_view text) {
   return "'" + std::string(text) + "'";
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += separator;
-    out += p;
-  }
-  return out;
 }
 
 /// "field 'maxsubs' (list-single, "Maximum number of subscribers")".
@@ -37,7 +30,7 @@ std::string describe_options(const Field& field) {
   std::vector<std::string> parts;
   for (const auto& o : field.options)
     parts.push_back(o.label && *o.label != o.value ? o.value + " (" + *o.label + ")" : o.value);
-  return "options: " + join(parts, ", ");
+  return "options: " + fmt::to_string(fmt::join(parts, ", "));
 }
 
 Problem problem(ProblemKind kind, const Field& field, std::string message, std::string value = {}) {
@@ -227,7 +220,7 @@ Error to_error(const std::vector<Problem>& problems) {
   for (const auto& p : problems)
     messages.push_back(p.message);
   return make_error(ErrorKind::data, std::string(code(problems.front().kind)), "",
-                    join(messages, "; "));
+                    fmt::to_string(fmt::join(messages, "; ")));
 }
 
 tl::expected<Form, std::vector<Problem>> fill(const Form& form, const Answers& answers,
@@ -242,8 +235,8 @@ tl::expected<Form, std::vector<Problem>> fill(const Form& form, const Answers& a
       p.kind = ProblemKind::unknown_var;
       p.var = a.var;
       p.valid_vars = form.input_vars();
-      p.message =
-          "the form has no field " + quoted(a.var) + "; its fields: " + join(p.valid_vars, ", ");
+      p.message = "the form has no field " + quoted(a.var) +
+                  "; its fields: " + fmt::to_string(fmt::join(p.valid_vars, ", "));
       problems.push_back(std::move(p));
       continue;
     }

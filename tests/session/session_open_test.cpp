@@ -58,7 +58,11 @@ TEST_CASE("session: open reports a refused connection as unavailable (69)") {
   REQUIRE(out.result);
   REQUIRE_FALSE(*out.result);
   CHECK(out.result->error().kind == ErrorKind::unavailable);
-  CHECK(out.took < 500ms);  // no retry asked for, no back-off
+#ifndef __SANITIZE_ADDRESS__
+  // No retry asked for, no back-off (at least 500 ms, the next test). Checked in the normal build
+  // only: one refused attempt took 756 ms once in the loaded ASan build (TLS context, CA file).
+  CHECK(out.took < 500ms);
+#endif
 }
 
 TEST_CASE("session: open retries connection failures after a jittered back-off") {

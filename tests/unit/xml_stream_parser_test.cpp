@@ -459,7 +459,11 @@ TEST_CASE("row 14: a 10 MiB attribute value fed whole is never buffered beyond o
   CHECK(p.feed(huge));  // the header is waiting, so the error comes after it
   CHECK((*p.next())->kind == K::header);
   CHECK(p.next().error().condition == "policy-violation");
+#ifndef __SANITIZE_ADDRESS__
+  // Measured in the normal build only: ASan's quarantine keeps every freed buffer resident (the
+  // slices the framer let go of included), so there RSS measures the sanitizer (3.6 MiB once).
   CHECK(peak_rss_kib() - before < 3 * 1024);
+#endif
 }
 
 TEST_CASE("row 15 cve_2016_4463_deep_nesting: 100000 nested elements -> policy-violation, no stack overflow") {

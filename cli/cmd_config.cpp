@@ -1,13 +1,8 @@
 #include "cmd_config.hpp"
 
-#include <cerrno>
 #include <memory>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 
 #include "commands.hpp"
 #include "probe_report.hpp"
@@ -15,27 +10,6 @@
 namespace xmpp::cli {
 
 namespace {
-
-constexpr std::size_t k_max_config_bytes = 1024 * 1024;  // as config.cpp reads
-
-/// The config file's text, for the line numbers of its keys only (load_config has already
-/// judged the file; its values, a password among them, are not kept: the caller wipes the text).
-std::string read_text(const std::string& path) {
-  std::string text;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return text;
-  text.reserve(k_max_config_bytes);  // no reallocation leaving copies behind
-  char buffer[4096];
-  while (text.size() < k_max_config_bytes) {
-    const auto n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  OPENSSL_cleanse(buffer, sizeof buffer);
-  ::close(fd);
-  return text;
-}
 
 Check ok(std::string name, std::string detail) {
   return {std::move(name), true, std::move(detail)};
@@ -85,11 +59,6 @@ Result<SettingsSources> settings_sources(const Settings& settings,
   if (!loaded) return fail(loaded.error());
   auto config = std::make_shared<const Config>(std::move(**loaded));
   if (!settings.account.empty()) src.account = config->find(settings.account);
-  if (src.account) {
-    auto text = read_text(*settings.config_path);
-    src.key_lines = account_key_lines(text, src.account->name);
-    cleanse(text);
-  }
   src.config = std::move(config);
   return src;
 }

@@ -139,6 +139,7 @@ Result<Config> parse_config(std::string_view text, std::string path) {
       return config_error(fmt::format("{}: '{}' outside an [account.NAME] section", where, key));
     auto value = unquote(line.substr(eq + 1));
     if (!value) return config_error(fmt::format("{}: {}: {}", where, key, value.error()));
+    current->key_lines.emplace(std::string(key), line_no);  // keeps the first
 
     const auto set = [&](std::optional<std::string>& slot) -> Result<void> {
       if (slot)

@@ -12,6 +12,8 @@
 // \" and \\ escapes and keep blanks; 'single quotes' are literal. `pin` may repeat.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,8 @@ struct Account {
   std::optional<unsigned short> port;
   std::optional<double> timeout;  ///< seconds
   std::vector<std::string> pins;
+  /// key -> the line it is on (the first one for `pin`), for `xmpp config show`.
+  std::map<std::string, int, std::less<>> key_lines;
 };
 
 struct Config {

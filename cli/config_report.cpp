@@ -14,13 +14,6 @@ using json = nlohmann::ordered_json;
 constexpr unsigned short k_starttls_port = 5222;    // RFC 6120 §14.7
 constexpr unsigned short k_direct_tls_port = 5223;  // XEP-0368's customary port
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
-
 json optional_json(const std::optional<std::string>& v) {
   return v ? json(*v) : json(nullptr);
 }
@@ -52,8 +45,9 @@ class Describer {
   /// The origin of a config key of the account used: PATH:LINE of the key (the section's line
   /// when the key's line is not known).
   Origin key(const std::string& name) const {
-    const auto it = m_src.key_lines.find(name);
-    const int line = it != m_src.key_lines.end() ? it->second : m_src.account->line;
+    const auto& lines = m_src.account->key_lines;
+    const auto it = lines.find(name);
+    const int line = it != lines.end() ? it->second : m_src.account->line;
     return Origin::config(fmt::format("{}:{}", m_src.config_path.value_or("?"), line));
   }
 
@@ -100,29 +94,6 @@ std::string Origin::human() const {
   default:
     return "default";
   }
-}
-
-std::map<std::string, int> account_key_lines(std::string_view text, std::string_view account) {
-  std::map<std::string, int> lines;
-  bool inside = false;
-  int line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = trim(text.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      const auto section = trim(line.substr(1, line.size() >= 2 ? line.size() - 2 : 0));
-      inside = section == fmt::format("account.{}", account);
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (!inside || eq == std::string_view::npos) continue;
-    lines.emplace(std::string(trim(line.substr(0, eq))), line_no);  // keeps the first
-  }
-  return lines;
 }
 
 ConfigShowReport describe_settings(const Settings& s, const SettingsSources& src) {

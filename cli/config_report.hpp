@@ -59,7 +59,6 @@ struct SettingsSources {
   std::optional<std::string> config_path;    ///< the file read (nullopt: none)
   std::optional<std::string> searched_path;  ///< the default location looked at when none was read
   const Account* account = nullptr;
-  std::map<std::string, int> key_lines;  ///< key -> line in the account section (first `pin`)
 };
 
 /// `xmpp config show`.
@@ -82,10 +81,6 @@ struct ConfigShowReport : Report {
 
 /// Builds the show report from the resolved settings and their sources (pure; unit-tested).
 ConfigShowReport describe_settings(const Settings& settings, const SettingsSources& sources);
-
-/// The line of each key of section [account.NAME] in config text (the first one for a key that
-/// repeats). Only names and line numbers are kept, never values.
-std::map<std::string, int> account_key_lines(std::string_view text, std::string_view account);
 
 /// One set-up check of `xmpp config check`.
 struct Check {

@@ -285,10 +285,12 @@ TEST_CASE("config check: an empty password or no account stops at the password s
   }
 }
 
-TEST_CASE("account_key_lines: the first line of each key of one section, values never kept") {
-  const auto lines = account_key_lines("[account.a]\njid = x\n# c\n[account.b]\n  jid=y\npin = 1\n"
-                                       "pin = 2\n",
-                                       "b");
+TEST_CASE("parse_config: the first line of each key of a section") {
+  const auto config = parse_config("[account.a]\njid = a@x\n# c\n[account.b]\n  jid=b@y\npin = 1\n"
+                                   "pin = 2\n",
+                                   "config");
+  REQUIRE(config);
+  const auto& lines = config->find("b")->key_lines;
   CHECK(lines.size() == 2);
   CHECK(lines.at("jid") == 5);
   CHECK(lines.at("pin") == 6);

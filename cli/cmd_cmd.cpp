@@ -48,10 +48,6 @@ struct CmdArgs {
   bool interactive = false;
 };
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 milliseconds request_timeout(const Context& ctx) {
   // Without a deadline (prompts dropped the default one) each request still gets the default.
   if (!ctx.deadline()) return milliseconds(static_cast<long>(k_default_timeout_s * 1000));
@@ -131,7 +127,7 @@ class CmdRun {
       if (chosen && (first || stage->allows(*chosen))) action = *chosen;
       if (!stage->allows(action))
         co_return co_await abandon(
-            *stage, usage(fmt::format("command {} offers {} at this stage, not {}", m_args.node,
+            *stage, usage_error(fmt::format("command {} offers {} at this stage, not {}", m_args.node,
                                       offered_text(*stage), adhoc::to_string(action))));
       const auto concrete = stage->resolve(action);
       first = false;
@@ -233,7 +229,7 @@ class CmdRun {
     auto line = tty_ask_line();
     if (!line) {
       if (m_args.interactive)
-        return fail(usage("--interactive needs a terminal (/dev/tty) to ask on"));
+        return fail(usage_error("--interactive needs a terminal (/dev/tty) to ask on"));
       return {};
     }
     // A person answering is not a stalled server: the default deadline goes (an explicit

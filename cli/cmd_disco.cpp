@@ -20,11 +20,7 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 /// Tree queries end this much before the overall deadline, so the tree walked so far is printed.
-constexpr milliseconds k_deadline_margin{200};
-
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
+constexpr milliseconds k_tree_deadline_margin{200};
 
 /// RFC 6121 §4.2 initial presence with priority -1: the server then sends us our contacts'
 /// presence (with their XEP-0115 <c/>), and §8.5.2.1.1 routes no message for our bare JID to a
@@ -96,7 +92,7 @@ awaitable<Outcome> run_tree(Context& ctx, stream::Session& session, Jid target, 
   // counted, and make the exit 75.
   std::size_t cut_short = 0;
   const auto budget = [&ctx, &cut_short]() -> Result<milliseconds> {
-    const auto left = ctx.remaining() - k_deadline_margin;
+    const auto left = ctx.remaining() - k_tree_deadline_margin;
     if (left <= milliseconds(0)) {
       ++cut_short;
       return fail(ErrorKind::temporary, "timeout", "", "not asked: the deadline came");
@@ -104,7 +100,7 @@ awaitable<Outcome> run_tree(Context& ctx, stream::Session& session, Jid target, 
     return std::min(left, k_query_timeout);
   };
   const auto note_timeout = [&ctx, &cut_short](const Error& error) {
-    if (error.code == "timeout" && ctx.remaining() <= k_deadline_margin) ++cut_short;
+    if (error.code == "timeout" && ctx.remaining() <= k_tree_deadline_margin) ++cut_short;
   };
   disco::InfoQuery info = [&](Jid jid,
                               std::optional<std::string> n) -> awaitable<Result<disco::DiscoInfo>> {
@@ -159,7 +155,7 @@ awaitable<Outcome> run_tree(Context& ctx, stream::Session& session, Jid target, 
 awaitable<Outcome> run_disco(Context& ctx, DiscoArgs args) {
   if (args.action != "tree" && (args.depth || args.concurrency))
     co_return Outcome::failure(
-        usage(std::string(args.depth ? "--depth" : "--concurrency") + " is for `disco tree` only"));
+        usage_error(std::string(args.depth ? "--depth" : "--concurrency") + " is for `disco tree` only"));
   auto target = Jid::parse(args.target);
   if (!target) co_return Outcome::failure(target.error());
   auto session = co_await ctx.session();

@@ -4,6 +4,7 @@
 // command: which peer, which files, where they go, who may send, progress, exit codes.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "xep/jingle_ft/transfer_ops.hpp"
 
 namespace xmpp::cli {
+
+/// Files are read and written, and the transport fed, in blocks this large: one buffer for the
+/// whole run, no allocation per block.
+inline constexpr std::size_t k_transfer_block = 256 * 1024;
 
 struct JingleFileArgs {
   std::string action;  ///< "send" or "receive"

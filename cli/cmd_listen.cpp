@@ -27,23 +27,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-/// Listening ends this much before the overall deadline, so that reaching --timeout is listen's
-/// own normal end rather than the run loop's "timed out" (exit 75).
-constexpr milliseconds k_deadline_margin{100};
-/// Each setup step (initial presence, enabling carbons, entering a room).
-constexpr milliseconds k_step_timeout{15000};
 /// A session that lived this long was stable: after it drops, reconnecting starts at once.
 /// Quicker drops in a row wait net::retry_delay (the --retries back-off) first.
 constexpr std::chrono::seconds k_stable{60};
 
 /// The arguments checked before anything is sent (usage errors, exit 64).
-struct Checked {
+struct CheckedListen {
   ListenFilter filter;
   std::vector<Jid> rooms;
 };
 
-Result<Checked> check(const ListenArgs& args) {
-  Checked c;
+Result<CheckedListen> check(const ListenArgs& args) {
+  CheckedListen c;
   for (const auto& text : args.from) {
     auto jid = Jid::parse(text);
     if (!jid) return fail(jid.error().with_context("--from"));
@@ -75,7 +70,7 @@ Result<Checked> check(const ListenArgs& args) {
 
 class Listener {
  public:
-  Listener(Context& ctx, ListenArgs args, Checked checked)
+  Listener(Context& ctx, ListenArgs args, CheckedListen checked)
       : m_ctx(ctx), m_args(std::move(args)), m_filter(std::move(checked.filter)),
         m_rooms(std::move(checked.rooms)), m_pause(ctx.executor()) {
     m_scope.carbons = m_args.carbons;

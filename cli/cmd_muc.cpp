@@ -28,12 +28,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-/// Each step that waits for one answer (a join, an iq): bounded like listen's setup steps, so a
-/// silent room costs this much, not the whole --timeout.
-constexpr milliseconds k_step_timeout{15000};
-/// `join --listen` ends this much before the overall deadline, so that reaching --timeout is its
-/// normal end rather than the run loop's "timed out" (exit 75).
-constexpr milliseconds k_deadline_margin{100};
 /// How long leaving may take before the stream is closed anyway (the server then removes us,
 /// XEP-0045 §7.14 / RFC 6121 §4.6).
 constexpr milliseconds k_leave_wait{2000};
@@ -61,24 +55,20 @@ struct MucArgs {
   Runner admin;                        ///< set when an owner/moderator subcommand was chosen
 };
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 milliseconds step_timeout(const Context& ctx) {
   return std::clamp(ctx.remaining(), milliseconds(1), k_step_timeout);
 }
 
 /// Everything checked before connecting: a mistake costs no login (exit 64, nothing sent).
-struct Checked {
+struct CheckedMuc {
   Jid target;
   std::optional<std::string> password;
   std::string nick;
   std::optional<time::Timestamp> since;
 };
 
-Result<Checked> check(const Context& ctx, const MucArgs& args) {
-  Checked c;
+Result<CheckedMuc> check(const Context& ctx, const MucArgs& args) {
+  CheckedMuc c;
   if (args.action == "list") {
     if (!args.target.empty()) {
       auto service = parse_service(args.target);
@@ -98,13 +88,13 @@ Result<Checked> check(const Context& ctx, const MucArgs& args) {
   const auto& jid = ctx.settings().jid;
   c.nick = args.nick ? *args.nick : (jid && jid->has_local() ? jid->local() : "xmpp");
   if (args.action != "list" && args.action != "info" && args.action != "history") {
-    if (c.nick.empty()) return fail(usage("--nick needs a nick"));
+    if (c.nick.empty()) return fail(usage_error("--nick needs a nick"));
     if (auto occupant = c.target.try_with_resource(c.nick); !occupant)
       return fail(ErrorKind::usage, "bad_nick", "",
                   "--nick: \"" + escape_terminal(c.nick) +
                       "\" cannot be a nick: " + occupant.error().message);
   }
-  if (args.count && !args.listen) return fail(usage("--count needs --listen"));
+  if (args.count && !args.listen) return fail(usage_error("--count needs --listen"));
   if (args.since) {
     auto since = parse_since(*args.since, std::chrono::system_clock::now());
     if (!since) return fail(since.error());
@@ -113,7 +103,7 @@ Result<Checked> check(const Context& ctx, const MucArgs& args) {
   return c;
 }
 
-muc::JoinOptions join_options(const Context& ctx, const Checked& c, int nick_retries) {
+muc::JoinOptions join_options(const Context& ctx, const CheckedMuc& c, int nick_retries) {
   muc::JoinOptions options;
   options.nick = c.nick;
   options.password = c.password;
@@ -146,7 +136,7 @@ awaitable<Result<Jid>> find_muc_service(Context& ctx, stream::Session& session) 
                      " lists no multi-user chat service; name one: xmpp muc list SERVICE");
 }
 
-awaitable<Outcome> run_list(Context& ctx, stream::Session& session, Checked c) {
+awaitable<Outcome> run_list(Context& ctx, stream::Session& session, CheckedMuc c) {
   Jid service = c.target;
   if (service.empty()) {
     auto found = co_await find_muc_service(ctx, session);
@@ -165,7 +155,7 @@ awaitable<Outcome> run_list(Context& ctx, stream::Session& session, Checked c) {
   co_return Outcome::success(std::move(report));
 }
 
-awaitable<Outcome> run_info(Context& ctx, stream::Session& session, Checked c) {
+awaitable<Outcome> run_info(Context& ctx, stream::Session& session, CheckedMuc c) {
   auto info = co_await muc::room_info(session, c.target, step_timeout(ctx));
   if (!info) co_return Outcome::failure(info.error());
   auto report = std::make_unique<MucInfoReport>();
@@ -183,7 +173,7 @@ awaitable<Outcome> run_info(Context& ctx, stream::Session& session, Checked c) {
 /// `muc join`: the events of the join and, with --listen, what follows, printed as they come.
 class Joiner {
  public:
-  Joiner(Context& ctx, const MucArgs& args, Checked checked)
+  Joiner(Context& ctx, const MucArgs& args, CheckedMuc checked)
       : m_ctx(ctx), m_args(args), m_checked(std::move(checked)) {}
 
   awaitable<Outcome> run(stream::Session& session) {
@@ -283,14 +273,14 @@ class Joiner {
 
   Context& m_ctx;
   const MucArgs& m_args;
-  Checked m_checked;
+  CheckedMuc m_checked;
   std::deque<xml::Element> m_queue;
   EventLines m_lines{m_ctx.out()};
 };
 
 // ---- occupants, subject, history ----------------------------------------------------------------
 
-awaitable<Outcome> run_occupants(Context& ctx, stream::Session& session, Checked c) {
+awaitable<Outcome> run_occupants(Context& ctx, stream::Session& session, CheckedMuc c) {
   auto seen = co_await muc::occupants(session, c.target, join_options(ctx, c, k_nick_retries));
   if (!seen) co_return Outcome::failure(seen.error());
   auto report = std::make_unique<MucOccupantsReport>();
@@ -301,7 +291,7 @@ awaitable<Outcome> run_occupants(Context& ctx, stream::Session& session, Checked
   co_return Outcome::success(std::move(report));
 }
 
-awaitable<Outcome> run_subject(Context& ctx, stream::Session& session, Checked c,
+awaitable<Outcome> run_subject(Context& ctx, stream::Session& session, CheckedMuc c,
                                std::optional<std::string> text) {
   auto report = std::make_unique<MucSubjectReport>();
   report->room = c.target;
@@ -319,7 +309,7 @@ awaitable<Outcome> run_subject(Context& ctx, stream::Session& session, Checked c
   co_return Outcome::success(std::move(report));
 }
 
-awaitable<Outcome> run_history(Context& ctx, stream::Session& session, Checked c, int max) {
+awaitable<Outcome> run_history(Context& ctx, stream::Session& session, CheckedMuc c, int max) {
   auto supported = co_await mam::archive_supported(session, c.target, step_timeout(ctx));
   if (!supported) {
     auto error = supported.error();
@@ -350,7 +340,7 @@ awaitable<Outcome> run_history(Context& ctx, stream::Session& session, Checked c
 
 awaitable<Outcome> run_muc(Context& ctx, MucArgs args) {
   if (args.action.empty())
-    co_return Outcome::failure(usage("xmpp muc needs a subcommand: " + args.subcommands));
+    co_return Outcome::failure(usage_error("xmpp muc needs a subcommand: " + args.subcommands));
   auto checked = check(ctx, args);
   if (!checked) co_return Outcome::failure(checked.error());
   if (args.action == "send") {

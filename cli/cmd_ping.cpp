@@ -12,8 +12,6 @@ namespace xmpp::cli {
 
 namespace {
 
-/// A ping's own wait ends this much before the overall deadline, so the summary is still printed.
-constexpr std::chrono::milliseconds k_deadline_margin{100};
 
 /// ping(8)'s precision: three significant digits, at least the integer part.
 std::string format_rtt(double ms) {

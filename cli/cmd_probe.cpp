@@ -25,7 +25,7 @@ using std::chrono::milliseconds;
 /// the whole --timeout).
 constexpr milliseconds k_query_timeout{10000};
 /// Queries stop this long before the overall deadline, so the report is still printed.
-constexpr milliseconds k_deadline_margin{200};
+constexpr milliseconds k_probe_deadline_margin{200};
 
 double to_ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -83,7 +83,7 @@ std::optional<std::string> skip_reason(const Context& ctx, const Jid& domain,
 
 /// What is left for one query, or a timeout error when nothing is.
 Result<milliseconds> query_budget(const Context& ctx, std::string_view what) {
-  const auto left = ctx.remaining() - k_deadline_margin;
+  const auto left = ctx.remaining() - k_probe_deadline_margin;
   if (left.count() <= 0)
     return fail(ErrorKind::temporary, "timeout", "",
                 fmt::format("{}: no time left before the deadline", what));

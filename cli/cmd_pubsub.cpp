@@ -36,10 +36,6 @@ constexpr milliseconds k_stop_timeout{5000};
 /// `listen` looks at Ctrl-C and its deadline at least this often while no event comes.
 constexpr milliseconds k_listen_tick{200};
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 milliseconds request_timeout(const Context& ctx) {
   return std::clamp(ctx.remaining(), milliseconds(1), k_request_timeout);
 }
@@ -82,7 +78,7 @@ Result<Plan> plan_pubsub(const PubsubArgs& args) {
   if (!service) return fail(service.error());
   plan.service = std::move(*service);
   const std::string& a = args.action;
-  if (needs_node(a) && args.node.empty()) return fail(usage(a + ": NODE is empty"));
+  if (needs_node(a) && args.node.empty()) return fail(usage_error(a + ": NODE is empty"));
   if (!args.sets.empty()) {
     auto sets = read_assignments(args.sets);
     if (!sets) return fail(sets.error());
@@ -95,12 +91,12 @@ Result<Plan> plan_pubsub(const PubsubArgs& args) {
     plan.jid = std::move(*jid);
   }
   if ((a == "subscriptions" || a == "affiliations") && args.owner && args.node.empty())
-    return fail(usage(a + " --owner lists one node's " +
+    return fail(usage_error(a + " --owner lists one node's " +
                       (a == "subscriptions" ? "subscribers (XEP-0060 §8.8.1)"
                                             : "affiliated entities (XEP-0060 §8.9.1)") +
                       ": give NODE"));
   if (a == "affiliations" && !args.affiliation_sets.empty()) {
-    if (args.node.empty()) return fail(usage("affiliations --set changes one node's: give NODE"));
+    if (args.node.empty()) return fail(usage_error("affiliations --set changes one node's: give NODE"));
     for (const auto& text : args.affiliation_sets) {
       auto change = pubsub::parse_affiliation_change(text);
       if (!change) return fail(change.error().with_context("--set"));
@@ -517,7 +513,7 @@ class PubsubListen {
 
 awaitable<Outcome> run_pubsub(Context& ctx, PubsubArgs args) {
   if (args.action.empty())
-    co_return Outcome::failure(usage("xmpp pubsub needs a subcommand: " + args.subcommands));
+    co_return Outcome::failure(usage_error("xmpp pubsub needs a subcommand: " + args.subcommands));
   auto plan = plan_pubsub(args);
   if (!plan) co_return Outcome::failure(plan.error());
   auto opened = co_await ctx.session();

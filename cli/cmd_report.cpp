@@ -3,15 +3,12 @@
 #include <algorithm>
 
 #include "form_report.hpp"
+#include "output.hpp"
 
 namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json optional_json(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
 
 void print_status(std::ostream& out, const adhoc::Response& stage) {
   out << "status: " << adhoc::to_string(stage.status) << '\n';
@@ -62,7 +59,7 @@ std::optional<Error> error_from_notes(const adhoc::Response& stage, const std::s
 Json CmdListReport::to_json() const {
   Json commands = Json::array();
   for (const auto& c : list.commands)
-    commands.push_back({{"node", c.node}, {"name", optional_json(c.name)}});
+    commands.push_back({{"node", c.node}, {"name", or_null(c.name)}});
   return {{"jid", list.jid.str()},
           {"commands", std::move(commands)},
           {"ignored", list.spoofed + list.skipped}};
@@ -93,7 +90,7 @@ void CmdListReport::print_human(std::ostream& out) const {
 Json CmdShowReport::to_json() const {
   return {{"jid", jid},
           {"node", node},
-          {"sessionid", optional_json(stage.sessionid)},
+          {"sessionid", or_null(stage.sessionid)},
           {"status", std::string(adhoc::to_string(stage.status))},
           {"actions", actions_json(stage)},
           {"notes", notes_json(stage.notes)},
@@ -123,7 +120,7 @@ Json CmdRunReport::to_json() const {
                     {"form", s.form ? form_json(*s.form) : Json(nullptr)}});
   return {{"jid", jid},
           {"node", node},
-          {"sessionid", optional_json(sessionid)},
+          {"sessionid", or_null(sessionid)},
           {"status", canceled         ? Json("canceled")
                      : stages.empty() ? Json(nullptr)
                                       : Json(std::string(adhoc::to_string(stages.back().status)))},

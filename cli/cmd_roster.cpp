@@ -24,10 +24,6 @@ namespace {
 using roster::SubscriptionAction;
 using roster::SubscriptionState;
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 /// The roster, through the versioning cache when there is a cache directory: the copy from the
 /// last run is sent as known (RFC 6121 §2.6.2) and the answer is stored for the next run.
 class RosterStore {
@@ -295,7 +291,7 @@ Result<Jid> contact_jid(const std::string& text) {
   auto jid = Jid::parse(text);
   if (!jid) return fail(jid.error());
   if (!jid->is_bare())
-    return fail(usage(fmt::format("{}: the roster holds bare JIDs; drop the /resource", text)));
+    return fail(usage_error(fmt::format("{}: the roster holds bare JIDs; drop the /resource", text)));
   return *jid;
 }
 
@@ -303,7 +299,7 @@ Result<Jid> contact_jid(const std::string& text) {
 
 awaitable<Outcome> run_roster(Context& ctx, RosterArgs args) {
   for (const auto& group : args.groups) {
-    if (group.empty()) co_return Outcome::failure(usage("--group needs a name"));
+    if (group.empty()) co_return Outcome::failure(usage_error("--group needs a name"));
   }
   std::optional<Jid> jid;
   if (!args.jid.empty()) {

@@ -47,14 +47,6 @@ constexpr std::size_t k_human_failures = 20;
 /// How long leaving a room may take before we close the stream anyway (the server then leaves
 /// for us).
 constexpr milliseconds k_leave_wait{2000};
-/// Sending stops this much before the overall deadline, so that reaching --timeout ends with
-/// send's own report (each unconfirmed message listed, man xmpp-send "75") rather than the run
-/// loop's bare "timed out", which drops the report.
-constexpr milliseconds k_deadline_margin{100};
-
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
 
 nlohmann::ordered_json message_json(const SentMessage& m) {
   nlohmann::ordered_json j;
@@ -76,11 +68,11 @@ Result<stanza::MessageType> message_type(const SendArgs& args) {
   if (args.type.empty()) return args.muc ? stanza::MessageType::groupchat : stanza::MessageType::chat;
   auto type = stanza::parse_message_type(args.type);
   if (!type || *type == stanza::MessageType::error)
-    return fail(usage("--type must be chat, normal, headline or groupchat"));
+    return fail(usage_error("--type must be chat, normal, headline or groupchat"));
   if (*type == stanza::MessageType::groupchat && !args.muc)
-    return fail(usage("--type groupchat needs --muc: a room only accepts messages from occupants"));
+    return fail(usage_error("--type groupchat needs --muc: a room only accepts messages from occupants"));
   if (args.muc && *type != stanza::MessageType::groupchat)
-    return fail(usage("--muc sends groupchat messages; --type " + args.type + " does not apply"));
+    return fail(usage_error("--muc sends groupchat messages; --type " + args.type + " does not apply"));
   return *type;
 }
 
@@ -96,26 +88,26 @@ Result<void> check_text(std::string_view what, const std::optional<std::string>&
 Result<void> check_args(const SendArgs& args) {
   if (args.raw) {
     if (!args.recipients.empty())
-      return fail(usage("--raw sends the stanzas from stdin as they are: give no JID"));
+      return fail(usage_error("--raw sends the stanzas from stdin as they are: give no JID"));
     if (args.message || args.lines || args.muc || args.attach || args.url || args.subject ||
         args.thread || args.id || args.receipt || !args.type.empty())
-      return fail(usage("--raw cannot be combined with message options"));
+      return fail(usage_error("--raw cannot be combined with message options"));
     return {};
   }
-  if (args.recipients.empty()) return fail(usage("give at least one recipient JID"));
-  if (args.lines && args.message) return fail(usage("--lines reads stdin; it cannot go with -m"));
-  if (args.lines && args.attach) return fail(usage("--lines cannot go with --attach"));
+  if (args.recipients.empty()) return fail(usage_error("give at least one recipient JID"));
+  if (args.lines && args.message) return fail(usage_error("--lines reads stdin; it cannot go with -m"));
+  if (args.lines && args.attach) return fail(usage_error("--lines cannot go with --attach"));
   if (args.attach && args.message)
-    return fail(usage("--attach sends the file's URL as the body; it cannot go with -m"));
+    return fail(usage_error("--attach sends the file's URL as the body; it cannot go with -m"));
   if (args.receipt && args.muc)
-    return fail(usage("--receipt is for one-to-one messages (XEP-0184 §5.3), not rooms"));
+    return fail(usage_error("--receipt is for one-to-one messages (XEP-0184 §5.3), not rooms"));
   if ((args.nick || args.room_password) && !args.muc)
-    return fail(usage("--nick and --room-password need --muc"));
+    return fail(usage_error("--nick and --room-password need --muc"));
   if (auto r = check_text("--subject", args.subject); !r) return r;
   if (auto r = check_text("--thread", args.thread); !r) return r;
   if (auto r = check_text("--url", args.url); !r) return r;
   if (args.id && (args.id->empty() || !xml::is_xml_text(*args.id)))
-    return fail(usage("--id must be non-empty text"));
+    return fail(usage_error("--id must be non-empty text"));
   return {};
 }
 
@@ -251,7 +243,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
     auto jid = Jid::parse(r);
     if (!jid) co_return Outcome::failure(jid.error());
     if (args.muc && (!jid->has_local() || !jid->is_bare()))
-      co_return Outcome::failure(usage("--muc needs room JIDs (room@service), got " + r));
+      co_return Outcome::failure(usage_error("--muc needs room JIDs (room@service), got " + r));
     recipients.push_back(jid->str());
   }
 

@@ -3,14 +3,12 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "output.hpp"
 #include "xep/version/version_ops.hpp"
 
 namespace xmpp::cli {
 
 namespace {
-nlohmann::ordered_json optional_json(const std::optional<std::string>& v) {
-  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
-}
 std::string optional_human(const std::optional<std::string>& v) {
   return v ? escape_terminal(*v) : std::string("(not given)");
 }
@@ -18,9 +16,9 @@ std::string optional_human(const std::optional<std::string>& v) {
 
 nlohmann::ordered_json VersionReport::to_json() const {
   return {{"jid", jid},
-          {"name", optional_json(info.name)},
-          {"version", optional_json(info.version)},
-          {"os", optional_json(info.os)}};
+          {"name", or_null(info.name)},
+          {"version", or_null(info.version)},
+          {"os", or_null(info.os)}};
 }
 
 void VersionReport::print_human(std::ostream& out) const {

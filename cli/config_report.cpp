@@ -1,4 +1,5 @@
 #include "config_report.hpp"
+#include "output.hpp"
 
 #include <sstream>
 #include <stdexcept>
@@ -13,10 +14,6 @@ using json = nlohmann::ordered_json;
 
 constexpr unsigned short k_starttls_port = 5222;    // RFC 6120 §14.7
 constexpr unsigned short k_direct_tls_port = 5223;  // XEP-0368's customary port
-
-json optional_json(const std::optional<std::string>& v) {
-  return v ? json(*v) : json(nullptr);
-}
 
 std::string_view tls_name(net::TlsMode mode) {
   switch (mode) {
@@ -137,14 +134,14 @@ ConfigShowReport describe_settings(const Settings& s, const SettingsSources& src
   d.add(rows, "resource", s.resource.empty() ? json(nullptr) : json(s.resource),
         s.resource.empty() ? "(assigned by the server)" : s.resource,
         d.layered("--resource", "resource", a && a->resource));
-  d.add(rows, "host", optional_json(s.host), s.host.value_or("(none: DNS SRV)"),
+  d.add(rows, "host", or_null(s.host), s.host.value_or("(none: DNS SRV)"),
         d.layered("--host", "host", a && a->host));
   d.add(rows, "port", s.port ? json(*s.port) : json(nullptr),
         s.port ? std::to_string(*s.port) : std::string("(from SRV, else 5222; 5223 direct)"),
         d.layered("--port", "port", a && a->port));
   d.add(rows, "tls", std::string(tls_name(s.tls)), std::string(tls_name(s.tls)),
         d.layered("--tls", "tls", a && a->tls));
-  d.add(rows, "ca_file", optional_json(s.ca_file), s.ca_file.value_or("(system trust store)"),
+  d.add(rows, "ca_file", or_null(s.ca_file), s.ca_file.value_or("(system trust store)"),
         d.layered("--ca-file", "ca_file", a && a->ca_file));
   d.add(rows, "pins", json(s.pins),
         s.pins.empty() ? "(none)" : fmt::to_string(fmt::join(s.pins, " ")),
@@ -162,10 +159,10 @@ ConfigShowReport describe_settings(const Settings& s, const SettingsSources& src
   d.add(rows, "timeout", seconds,
         s.timeout.count() == 0 ? std::string("0 (none)") : fmt::format("{:g} s", seconds),
         d.layered("--timeout", "timeout", a && a->timeout));
-  d.add(rows, "dns_server", optional_json(s.dns_server),
+  d.add(rows, "dns_server", or_null(s.dns_server),
         s.dns_server.value_or("(the system's resolver)"),
         s.dns_server ? Origin::environment("XMPP_DNS_SERVER") : Origin::fallback());
-  d.add(rows, "trace", optional_json(s.trace), s.trace.value_or("(off)"),
+  d.add(rows, "trace", or_null(s.trace), s.trace.value_or("(off)"),
         d.layered("--trace", "", false));
 
   // The password: where it would come from, never its value (SECURITY.md (c)).
@@ -217,17 +214,17 @@ json ConfigShowReport::to_json() const {
     srv.push_back("_xmpps-client._tcp." + *domain);
     srv.push_back("_xmpp-client._tcp." + *domain);
   }
-  json config = {{"path", optional_json(config_path)},
+  json config = {{"path", or_null(config_path)},
                  {"exists", config_path.has_value()},
                  {"checked", config_path.has_value()},
-                 {"searched", optional_json(searched_path)}};
+                 {"searched", or_null(searched_path)}};
   config.update(origin_json(config_origin));
   json pw = {{"kind", password.kind},
              {"detail", password.detail.empty() ? json(nullptr) : json(password.detail)}};
   pw.update(origin_json(password.origin));
   return {{"config", std::move(config)},
           {"account",
-           {{"name", optional_json(account)},
+           {{"name", or_null(account)},
             {"line", account ? json(account_line) : json(nullptr)},
             {"chosen_by", account ? json(account_rule) : json(nullptr)}}},
           {"server", {{"method", by_host ? "host" : "srv"}, {"srv", std::move(srv)}}},

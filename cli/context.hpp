@@ -34,6 +34,14 @@ struct Io {
   bool hard_exit = true;
 };
 
+/// A command that waits (listen, send, ping, muc join --listen, jingle-file receive) ends its own
+/// wait this much before the overall deadline, so that reaching --timeout ends it normally and its
+/// report is printed, rather than the run loop's bare "timed out" (exit 75).
+inline constexpr std::chrono::milliseconds k_deadline_margin{100};
+/// Each set-up step that waits for one answer (initial presence, enabling carbons, entering a
+/// room, fetching the roster): bounded, so a silent peer costs this much, not the whole --timeout.
+inline constexpr std::chrono::milliseconds k_step_timeout{15000};
+
 /// How long a graceful close may take after the command is done, a deadline or a signal.
 inline constexpr std::chrono::milliseconds k_close_grace{2000};
 /// The close grace once --timeout has (nearly) passed: the server already had the whole

@@ -2,16 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "output.hpp"
 #include "xep/disco/features.hpp"
 
 namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json optional_json(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
 
 Json string_view_json(std::optional<std::string_view> value) {
   return value ? Json(std::string(*value)) : Json(nullptr);
@@ -103,8 +100,8 @@ Json identities_json(const disco::DiscoInfo& info) {
   for (const auto& identity : info.identities)
     out.push_back({{"category", identity.category},
                    {"type", identity.type},
-                   {"name", optional_json(identity.name)},
-                   {"lang", optional_json(identity.lang)}});
+                   {"name", or_null(identity.name)},
+                   {"lang", or_null(identity.lang)}});
   return out;
 }
 
@@ -146,7 +143,7 @@ std::string item_human(const std::string& jid, const std::optional<std::string>&
 
 Json DiscoInfoReport::to_json() const {
   Json doc = {{"jid", jid},
-              {"node", optional_json(node)},
+              {"node", or_null(node)},
               {"identities", identities_json(info)},
               {"features", features_json(info)},
               {"forms", forms_json(info)},
@@ -180,10 +177,10 @@ Json DiscoItemsReport::to_json() const {
   Json list = Json::array();
   for (const auto& item : items.items)
     list.push_back({{"jid", item.jid.str()},
-                    {"node", optional_json(item.node)},
-                    {"name", optional_json(item.name)}});
+                    {"node", or_null(item.node)},
+                    {"name", or_null(item.name)}});
   return {{"jid", jid},
-          {"node", optional_json(node)},
+          {"node", or_null(node)},
           {"items", std::move(list)},
           {"pages", items.pages},
           {"truncated", items.truncated}};
@@ -202,8 +199,8 @@ void DiscoItemsReport::print_human(std::ostream& out) const {
 
 Json tree_entity_json(const disco::TreeEntity& e) {
   Json doc = {{"jid", e.jid.str()},
-              {"node", optional_json(e.node)},
-              {"name", optional_json(e.name)},
+              {"node", or_null(e.node)},
+              {"name", or_null(e.name)},
               {"status", std::string(disco::to_string(e.mark))},
               {"identities", e.info ? identities_json(*e.info) : Json(nullptr)},
               {"features", e.info ? features_json(*e.info) : Json(nullptr)},
@@ -223,7 +220,7 @@ Json tree_entity_json(const disco::TreeEntity& e) {
 Json DiscoTreeReport::to_json() const {
   const auto& s = tree.summary;
   return {{"jid", tree.root.jid.str()},
-          {"node", optional_json(tree.root.node)},
+          {"node", or_null(tree.root.node)},
           {"depth", depth},
           {"concurrency", concurrency},
           {"tree", tree_entity_json(tree.root)},

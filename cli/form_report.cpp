@@ -27,10 +27,6 @@ using Json = nlohmann::ordered_json;
 /// A field value file or an answers file larger than this is a mistake (or /dev/zero), not data.
 constexpr std::size_t k_max_file_bytes = 16 * 1024 * 1024;
 
-Json optional_json(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
 /// Reads all of `path`. Errors: no_input "file_unreadable" (missing, a directory, unreadable,
 /// larger than k_max_file_bytes).
 Result<std::string> read_file(const std::string& path) {
@@ -223,8 +219,8 @@ Json validation_json(const forms::Validation& v) {
     out["method"] = "regex";
     break;
   }
-  out["min"] = v.method == forms::Method::range ? optional_json(v.range.min) : Json(nullptr);
-  out["max"] = v.method == forms::Method::range ? optional_json(v.range.max) : Json(nullptr);
+  out["min"] = v.method == forms::Method::range ? or_null(v.range.min) : Json(nullptr);
+  out["max"] = v.method == forms::Method::range ? or_null(v.range.max) : Json(nullptr);
   out["regex"] = v.method == forms::Method::regex ? Json(v.regex) : Json(nullptr);
   out["list_range"] = nullptr;
   if (v.list_range)
@@ -237,15 +233,15 @@ Json field_json(const forms::Field& field) {
   Json out;
   out["var"] = field.var.empty() ? Json(nullptr) : Json(field.var);
   out["type"] = std::string(forms::to_string(field.effective_type()));
-  out["label"] = optional_json(field.label);
-  out["desc"] = optional_json(field.desc);
+  out["label"] = or_null(field.label);
+  out["desc"] = or_null(field.desc);
   out["required"] = field.required;
   out["private"] = field.is_private();
   // SECURITY.md (c): a text-private value never reaches stdout, whatever the sender put in it.
   out["values"] = field.is_private() ? Json::array() : Json(field.values);
   Json options = Json::array();
   for (const auto& o : field.options)
-    options.push_back({{"label", optional_json(o.label)}, {"value", o.value}});
+    options.push_back({{"label", or_null(o.label)}, {"value", o.value}});
   out["options"] = std::move(options);
   out["validate"] = field.validation ? validation_json(*field.validation) : Json(nullptr);
   out["media"] = nullptr;
@@ -267,7 +263,7 @@ Json table_json(const forms::Form& form) {
   for (const auto& c : table.columns)
     columns.push_back(
         {{"var", c.var},
-         {"label", optional_json(c.label)},
+         {"label", or_null(c.label)},
          {"type", std::string(forms::to_string(c.type.value_or(forms::FieldType::text_single)))}});
   Json rows = Json::array();
   for (const auto& row : table.rows) {
@@ -410,7 +406,7 @@ std::optional<std::vector<std::string>> chosen_options(const forms::Field& field
 Json form_json(const forms::Form& form) {
   Json out;
   out["type"] = std::string(forms::to_string(form.type));
-  out["title"] = optional_json(form.title);
+  out["title"] = or_null(form.title);
   out["instructions"] = form.instructions;
   Json fields = Json::array();
   for (const auto& f : form.fields)

@@ -31,12 +31,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::size_t k_block = 256 * 1024;
-/// Waiting for offers ends this much before the overall deadline, so that reaching --timeout is
-/// receive's own end (as for listen) rather than the run loop's "timed out".
-constexpr milliseconds k_deadline_margin{100};
-/// Each step around a transfer: fetching the roster, presence, a decline, the verdict.
-constexpr milliseconds k_step_timeout{15000};
 /// The answer to a decline sent on the way out.
 constexpr milliseconds k_last_words{2000};
 /// XEP-0115 §4: the node names the software; it is not fetched.
@@ -111,7 +105,7 @@ class Receiver {
 
     m_display.emit({{"kind", "ready"}, {"jid", s.jid().str()}, {"dir", m_args.dir}});
     m_ctx.note(fmt::format("receiving as {} into {}", s.jid().str(), escape_terminal(m_args.dir)));
-    std::vector<char> buffer(k_block);
+    std::vector<char> buffer(k_transfer_block);
     while (m_args.count == 0 || m_handled < m_args.count) {
       const auto left = m_ctx.remaining() - k_deadline_margin;
       if (left.count() <= 0) break;

@@ -21,9 +21,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-/// Reading the file and writing the transport go in blocks this large: one buffer for the whole
-/// run, no allocation per block.
-constexpr std::size_t k_block = 256 * 1024;
 /// The IBB block size we offer (XEP-0047 §2.1; the receiver may lower it): the XEP's 4096.
 /// Measured against Prosody 0.12 on loopback (4 MiB, window 16): 4096 moved 2.4-4.1 MB/s, 16384
 /// and 32768 1.7-2.2 MB/s: the server's handling of each stanza is the limit, and large stanzas
@@ -177,7 +174,7 @@ awaitable<Outcome> run_jingle_file_send(Context& ctx, JingleFileArgs args) {
 
   jingle_ft::JingleDispatch dispatch(s);
   TransferDisplay display(ctx);
-  std::vector<char> buffer(k_block);
+  std::vector<char> buffer(k_transfer_block);
   std::optional<Error> first_failure;
   for (const auto& local : files) {
     const auto started = ProgressClock::now();

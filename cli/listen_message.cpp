@@ -21,10 +21,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json or_null(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
 /// The sender of an inbound stanza: RFC 6120 §8.1.2.1, no 'from' means our own account.
 std::optional<Jid> sender_of(const xml::Element& stanza, const Jid& own) {
   const auto from = stanza.attr("from");

@@ -15,17 +15,13 @@
 namespace xmpp::cli {
 namespace {
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 /// ROOM: a bare room@service (CLI.md "muc").
 Result<Jid> room_jid(const std::string& text) {
   auto jid = Jid::parse(text);
   if (!jid) return fail(jid.error());
   if (!jid->has_local() || !jid->is_bare())
     return fail(
-        usage(fmt::format("{}: not a room address (room@service, without /resource)", text)));
+        usage_error(fmt::format("{}: not a room address (room@service, without /resource)", text)));
   return *jid;
 }
 
@@ -265,18 +261,18 @@ Result<MucAdminPlan> plan_muc_admin(const MucAdminArgs& args) {
     }
   } else if (a == "affiliation") {
     if (args.target_jid.empty() != args.affiliation.empty())
-      return fail(usage("affiliation: give a JID and an AFFILIATION to set, or neither to list"));
+      return fail(usage_error("affiliation: give a JID and an AFFILIATION to set, or neither to list"));
     if (!args.target_jid.empty()) {
-      if (args.list) return fail(usage("affiliation: --list only without JID and AFFILIATION"));
+      if (args.list) return fail(usage_error("affiliation: --list only without JID and AFFILIATION"));
       auto jid = Jid::parse(args.target_jid);
       if (!jid) return fail(jid.error());
       if (!jid->is_bare())
-        return fail(usage(fmt::format("{}: affiliations belong to bare JIDs; drop the /resource",
+        return fail(usage_error(fmt::format("{}: affiliations belong to bare JIDs; drop the /resource",
                                       args.target_jid)));
       plan.jid = *jid;
       plan.affiliation = muc::parse_affiliation(args.affiliation);
       if (!plan.affiliation)
-        return fail(usage(fmt::format(
+        return fail(usage_error(fmt::format(
             "{}: not an affiliation (owner, admin, member, outcast, none)", args.affiliation)));
     } else if (args.list) {
       plan.lists.push_back(*muc::parse_affiliation(*args.list));
@@ -287,11 +283,11 @@ Result<MucAdminPlan> plan_muc_admin(const MucAdminArgs& args) {
   } else if (a == "role") {
     plan.role = muc::parse_role(args.role);
     if (!plan.role)
-      return fail(usage(fmt::format("{}: not a role (moderator, participant, visitor, none)",
+      return fail(usage_error(fmt::format("{}: not a role (moderator, participant, visitor, none)",
                                     args.role)));
-    if (args.target_nick.empty()) return fail(usage("role: the NICK is empty"));
+    if (args.target_nick.empty()) return fail(usage_error("role: the NICK is empty"));
   } else {
-    return fail(usage("muc: unknown subcommand " + a));
+    return fail(usage_error("muc: unknown subcommand " + a));
   }
   return plan;
 }

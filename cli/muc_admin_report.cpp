@@ -3,15 +3,12 @@
 #include <ostream>
 
 #include "form_report.hpp"
+#include "output.hpp"
 
 namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json or_null(const std::optional<std::string>& text) {
-  return text ? Json(*text) : Json(nullptr);
-}
 
 std::string values_text(const std::vector<std::string>& values) {
   if (values.empty()) return "(empty)";

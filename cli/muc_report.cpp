@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "output.hpp"
 #include "stanza/message.hpp"
 #include "stanza/namespaces.hpp"
 #include "stanza/presence.hpp"
@@ -16,18 +17,6 @@ namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json or_null(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
-Json or_null(const std::optional<bool>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
-Json or_null(const std::optional<std::size_t>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
 
 Json jid_or_null(const std::optional<Jid>& jid) {
   return jid ? Json(jid->str()) : Json(nullptr);

@@ -21,6 +21,11 @@ namespace xmpp::cli {
 /// `keep_newlines` lets \n through for multi-line text such as message bodies.
 std::string escape_terminal(std::string_view text, bool keep_newlines = false);
 
+/// JSON null for an absent value, else the value: how every report writes an optional field.
+template <class T> nlohmann::ordered_json or_null(const std::optional<T>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
 /// A command's result: rendered for people or as one JSON document (stdout only).
 class Report {
  public:

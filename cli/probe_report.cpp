@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "output.hpp"
 #include "xep/disco/features.hpp"
 #include "xep/upload/upload.hpp"
 
@@ -16,10 +17,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::int64_t k_day_s = 86400;
-
-Json optional_json(const std::optional<std::string>& v) {
-  return v ? Json(*v) : Json(nullptr);
-}
 
 Json non_empty_json(const std::string& v) {
   return v.empty() ? Json(nullptr) : Json(v);
@@ -138,7 +135,7 @@ Json dns_json(const stream::DnsReport& d) {
 Json identities_json(const std::vector<disco::Identity>& identities) {
   auto out = Json::array();
   for (const auto& i : identities)
-    out.push_back({{"category", i.category}, {"type", i.type}, {"name", optional_json(i.name)}});
+    out.push_back({{"category", i.category}, {"type", i.type}, {"name", or_null(i.name)}});
   return out;
 }
 
@@ -157,8 +154,8 @@ Json info_json(const disco::DiscoInfo& info) {
 
 Json component_json(const ComponentReport& c) {
   return {{"jid", c.jid},
-          {"node", optional_json(c.node)},
-          {"name", optional_json(c.name)},
+          {"node", or_null(c.node)},
+          {"name", or_null(c.name)},
           {"kind", c.kind},
           {"info", c.info ? info_json(*c.info) : Json(nullptr)},
           {"max_file_size", c.max_file_size ? Json(*c.max_file_size) : Json(nullptr)},
@@ -169,7 +166,7 @@ Json server_json(const ServerReport& s) {
   auto items = Json::array();
   for (const auto& i : s.items)
     items.push_back(
-        {{"jid", i.jid.str()}, {"node", optional_json(i.node)}, {"name", optional_json(i.name)}});
+        {{"jid", i.jid.str()}, {"node", or_null(i.node)}, {"name", or_null(i.name)}});
   auto components = Json::array();
   for (const auto& c : s.components)
     components.push_back(component_json(c));
@@ -178,9 +175,9 @@ Json server_json(const ServerReport& s) {
     contacts[r.role] = strings_json(r.addresses);
   Json version = nullptr;
   if (s.version)
-    version = {{"name", optional_json(s.version->name)},
-               {"version", optional_json(s.version->version)},
-               {"os", optional_json(s.version->os)}};
+    version = {{"name", or_null(s.version->name)},
+               {"version", or_null(s.version->version)},
+               {"os", or_null(s.version->os)}};
   Json errors = Json::object();
   for (const auto& [query, error] : s.errors)
     errors[query] = error_object(error);
@@ -198,7 +195,7 @@ Json server_json(const ServerReport& s) {
 Json login_json(const LoginReport& l) {
   return {{"jid", l.jid},
           {"ok", l.ok},
-          {"skipped", optional_json(l.skipped)},
+          {"skipped", or_null(l.skipped)},
           {"login_ms", l.ok ? Json(round_ms(l.login_ms)) : Json(nullptr)},
           {"address", l.ok ? Json(l.address) : Json(nullptr)},
           {"direct_tls", l.ok ? Json(l.direct_tls) : Json(nullptr)},

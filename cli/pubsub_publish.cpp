@@ -13,10 +13,6 @@ namespace {
 
 constexpr std::string_view k_space = " \t\r\n";
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 tl::unexpected<Error> bad_payload(std::string message) {
   return fail(ErrorKind::data, "bad_payload", "", std::move(message));
 }
@@ -41,10 +37,10 @@ Result<ServiceArg> parse_service_arg(std::string_view text) {
 
 Result<PayloadSource> check_publish(const PubsubArgs& args, bool stdin_is_tty) {
   if (!args.atom && (args.title || args.link || args.summary))
-    return fail(usage("--title, --link and --summary describe an Atom entry: add --atom"));
-  if (!args.geoloc && args.accuracy) return fail(usage("--accuracy needs --geoloc LAT,LON"));
+    return fail(usage_error("--title, --link and --summary describe an Atom entry: add --atom"));
+  if (!args.geoloc && args.accuracy) return fail(usage_error("--accuracy needs --geoloc LAT,LON"));
   if (!args.create_if_missing && !args.sets.empty())
-    return fail(usage("--set configures a node publish creates: add --create-if-missing (or "
+    return fail(usage_error("--set configures a node publish creates: add --create-if-missing (or "
                       "change an existing node with `xmpp pubsub configure`)"));
   std::vector<std::pair<std::string, PayloadSource>> given;
   if (args.payload_file) given.emplace_back("--payload-file", PayloadSource::file);
@@ -53,14 +49,14 @@ Result<PayloadSource> check_publish(const PubsubArgs& args, bool stdin_is_tty) {
   if (args.atom) given.emplace_back("--atom", PayloadSource::atom);
   if (args.geoloc) given.emplace_back("--geoloc", PayloadSource::geoloc);
   if (given.size() > 1)
-    return fail(usage("the payload comes from one source: " + given[0].first + " and " +
+    return fail(usage_error("the payload comes from one source: " + given[0].first + " and " +
                       given[1].first + " were both given"));
   const PayloadSource source = given.empty() ? PayloadSource::standard_input : given[0].second;
   if (args.json_payload && source != PayloadSource::standard_input && source != PayloadSource::file)
-    return fail(usage("--json-payload reads JSON from stdin or --payload-file, not with " +
+    return fail(usage_error("--json-payload reads JSON from stdin or --payload-file, not with " +
                       given[0].first));
   if (source == PayloadSource::atom && !args.title)
-    return fail(usage("--atom needs --title (RFC 4287 §4.1.2: an entry has a title)"));
+    return fail(usage_error("--atom needs --title (RFC 4287 §4.1.2: an entry has a title)"));
   if (source == PayloadSource::standard_input && stdin_is_tty)
     return fail(ErrorKind::usage, "no_payload", "",
                 "no payload: pipe one XML element (or JSON with --json-payload) to stdin, or "

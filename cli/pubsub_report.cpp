@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "form_report.hpp"
+#include "output.hpp"
 #include "xep/pubsub/payloads.hpp"
 #include "xep/time/time.hpp"
 #include "xml/writer.hpp"
@@ -12,10 +13,6 @@ namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json or_null(const std::optional<std::string>& text) {
-  return text ? Json(*text) : Json(nullptr);
-}
 
 Json id_or_null(const std::string& id) {
   return id.empty() ? Json(nullptr) : Json(id);

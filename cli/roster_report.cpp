@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "output.hpp"
 #include "roster_file.hpp"
 
 namespace xmpp::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json optional_json(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
 
 Json item_or_null(const std::optional<roster::Item>& item) {
   return item ? roster_item_json(*item) : Json(nullptr);
@@ -61,14 +58,14 @@ Json RosterListReport::to_json() const {
         for (const auto& r : it->second)
           resources.push_back(Json{{"resource", r.resource},
                                    {"show", r.show},
-                                   {"status", optional_json(r.status)},
+                                   {"status", or_null(r.status)},
                                    {"priority", r.priority}});
       }
       out["presence"] = std::move(resources);
     }
     items.push_back(std::move(out));
   }
-  return Json{{"items", std::move(items)}, {"version", optional_json(roster.version)}};
+  return Json{{"items", std::move(items)}, {"version", or_null(roster.version)}};
 }
 
 void RosterListReport::print_human(std::ostream& out) const {
@@ -153,8 +150,8 @@ Json PendingReport::to_json() const {
   Json list = Json::array();
   for (const auto& request : pending)
     list.push_back(Json{{"jid", request.from.str()},
-                        {"status", optional_json(request.status)},
-                        {"nick", optional_json(request.nick)}});
+                        {"status", or_null(request.status)},
+                        {"nick", or_null(request.nick)}});
   return Json{{"pending", std::move(list)}};
 }
 

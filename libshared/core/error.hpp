@@ -45,4 +45,9 @@ inline Error make_error(ErrorKind kind, std::string code, std::string condition,
   return Error{kind, std::move(code), std::move(condition), std::move(message)};
 }
 
+/// A bad command line or a bad argument from the caller (exit 64): ErrorKind::usage, code "usage".
+inline Error usage_error(std::string message) {
+  return make_error(ErrorKind::usage, "usage", "", std::move(message));
+}
+
 }  // namespace xmpp

@@ -14,10 +14,10 @@ namespace {
 
 using Failure = tl::unexpected<std::string>;
 
-struct FreeDeleter {
+struct Idn2Free {
   void operator()(char* p) const { idn2_free(p); }
 };
-using IdnString = std::unique_ptr<char, FreeDeleter>;
+using IdnString = std::unique_ptr<char, Idn2Free>;
 
 bool is_ipv4(std::string_view text) {
   // inet_pton stops at a NUL, so a NUL inside would let "127.0.0.1\0x" pass.

@@ -21,14 +21,14 @@ std::vector<uint32_t> to_ucs4(std::u32string_view text) {
   return std::vector<uint32_t>(text.begin(), text.end());
 }
 
-struct FreeDeleter {
+struct MallocFree {
   void operator()(void* p) const { std::free(p); }
 };
 
 // Takes ownership of a buffer malloc'ed by libunistring; a null result means it ran out of memory
 // (the inputs we pass are always valid, so EILSEQ cannot happen).
 std::u32string adopt(uint32_t* buffer, std::size_t length) {
-  std::unique_ptr<uint32_t, FreeDeleter> owner(buffer);
+  std::unique_ptr<uint32_t, MallocFree> owner(buffer);
   if (!owner) throw std::bad_alloc();
   return std::u32string(owner.get(), owner.get() + length);
 }

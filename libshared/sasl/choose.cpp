@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "sasl/mechanism.hpp"
 #include "sasl/scram.hpp"
 #include "sasl/simple.hpp"
@@ -40,25 +41,15 @@ constexpr std::array<ChannelBinding, 3> k_binding_order{{ChannelBinding::tls_exp
                                                          ChannelBinding::tls_server_end_point,
                                                          ChannelBinding::tls_unique}};
 
-char ascii_upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_upper(x) == ascii_upper(y);
-         });
-}
-
 bool contains(const std::vector<std::string>& list, std::string_view name) {
   return std::any_of(list.begin(), list.end(),
-                     [&](const std::string& s) { return iequals(s, name); });
+                     [&](const std::string& s) { return ascii_iequals(s, name); });
 }
 
 bool ends_with_plus(std::string_view name) {
   constexpr std::string_view k_suffix = "-PLUS";
   return name.size() > k_suffix.size() &&
-         iequals(name.substr(name.size() - k_suffix.size()), k_suffix);
+         ascii_iequals(name.substr(name.size() - k_suffix.size()), k_suffix);
 }
 
 // The binding data usable on this connection for `type` (empty = cannot bind with it).

@@ -9,7 +9,7 @@ namespace xmpp::stanza {
 namespace {
 
 // RFC 6120 §8.3.3: each defined condition with the type its examples use.
-constexpr std::array<std::pair<std::string_view, ErrorType>, 22> k_conditions{{
+constexpr std::array<std::pair<std::string_view, ErrorType>, 22> k_stanza_conditions{{
     {"bad-request", ErrorType::modify},
     {"conflict", ErrorType::cancel},
     {"feature-not-implemented", ErrorType::cancel},
@@ -62,13 +62,13 @@ std::optional<ErrorType> parse_error_type(std::string_view text) {
 }
 
 bool is_stanza_condition(std::string_view condition) {
-  for (const auto& [name, type] : k_conditions)
+  for (const auto& [name, type] : k_stanza_conditions)
     if (name == condition) return true;
   return false;
 }
 
 ErrorType default_type(std::string_view condition) {
-  for (const auto& [name, type] : k_conditions)
+  for (const auto& [name, type] : k_stanza_conditions)
     if (name == condition) return type;
   return ErrorType::cancel;
 }

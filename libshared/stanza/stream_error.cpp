@@ -8,7 +8,7 @@ namespace xmpp::stanza {
 namespace {
 
 // RFC 6120 §4.9.3.1 - §4.9.3.25.
-constexpr std::array<std::string_view, 25> k_conditions{
+constexpr std::array<std::string_view, 25> k_stream_conditions{
     "bad-format",
     "bad-namespace-prefix",
     "conflict",
@@ -39,7 +39,7 @@ constexpr std::array<std::string_view, 25> k_conditions{
 }  // namespace
 
 bool is_stream_condition(std::string_view condition) {
-  for (auto c : k_conditions)
+  for (auto c : k_stream_conditions)
     if (c == condition) return true;
   return false;
 }

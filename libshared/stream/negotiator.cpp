@@ -10,6 +10,7 @@
 #include "stanza/stream_error.hpp"
 #include "stream/namespaces.hpp"
 #include "stream/sm.hpp"
+#include "xml/whitespace.hpp"
 
 namespace xmpp::stream {
 namespace {
@@ -30,10 +31,6 @@ enum class State {
   done,
 };
 
-std::string describe(const xml::Element& e) {
-  return "<" + e.name() + (e.ns().empty() ? "" : " xmlns='" + e.ns() + "'") + ">";
-}
-
 tl::unexpected<Error> stream_violation(std::string condition, std::string message) {
   return fail(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
 }
@@ -46,12 +43,6 @@ std::optional<std::string> decode_sasl(const std::string& text) {
 
 bool is_true(const std::optional<std::string>& v) {
   return v == "true" || v == "1";
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 // SECURITY.md (c) "Memory hygiene": password copies are overwritten once they are not needed.
@@ -119,9 +110,9 @@ struct Negotiator::Impl {
       // A SASL outcome nobody asked for (e.g. <success/> before <auth/>) is an attack on the
       // authentication exchange (SECURITY.md row 29), not a mere protocol slip.
       return fail(ErrorKind::no_perm, "sasl_unexpected", "",
-                  "server sent " + describe(e) + " outside SASL negotiation (possible attack)");
+                  "server sent " + xml::describe(e) + " outside SASL negotiation (possible attack)");
     }
-    return stream_violation("unsupported-stanza-type", "unexpected " + describe(e) +
+    return stream_violation("unsupported-stanza-type", "unexpected " + xml::describe(e) +
                                                            " while waiting for " +
                                                            std::string(waiting));
   }
@@ -144,7 +135,7 @@ struct Negotiator::Impl {
     sasl::Offer offer;
     if (const xml::Element* mechs = f.child("mechanisms", k_ns_sasl))
       for (const xml::Element* m : mechs->children("mechanism", k_ns_sasl))
-        offer.mechanisms.push_back(trim(m->text()));
+        offer.mechanisms.push_back(std::string(xml::trim_space(m->text())));
     if (const xml::Element* cb = f.child("sasl-channel-binding", k_ns_sasl_cb)) {
       offer.cb_types_advertised = true;
       for (const xml::Element* t : cb->children("channel-binding", k_ns_sasl_cb))

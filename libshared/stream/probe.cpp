@@ -14,12 +14,14 @@
 #include "stanza/stream_error.hpp"
 #include "stream/namespaces.hpp"
 #include "stream/negotiator.hpp"
+#include "stream/session.hpp"
 #include "stream/signal.hpp"
 #include "stream/trace.hpp"
 #include "tls/context.hpp"
 #include "tls/transport.hpp"
 #include "xml/stream_parser.hpp"
 #include "xml/writer.hpp"
+#include "xml/whitespace.hpp"
 
 namespace xmpp::stream {
 namespace {
@@ -32,24 +34,15 @@ constexpr std::string_view k_ns_bind2 = "urn:xmpp:bind:0";  // XEP-0386 §3.1
 constexpr std::string_view k_ns_fast = "urn:xmpp:fast:0";   // XEP-0484 §3.1
 constexpr std::string_view k_ns_register = "http://jabber.org/features/iq-register";  // XEP-0077 §8
 
-// After our </stream:stream>, how long we wait for the server's (as the session does).
-constexpr milliseconds k_close_wait{2000};
-constexpr std::size_t k_read_chunk = 16 * 1024;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 std::vector<std::string> mechanism_names(const xml::Element& parent, std::string_view ns) {
   std::vector<std::string> out;
   for (const xml::Element* m : parent.children("mechanism", ns))
-    out.push_back(trim(m->text()));
+    out.push_back(std::string(xml::trim_space(m->text())));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "net/watchdog.hpp"
 #include "stanza/error.hpp"
 #include "stanza/iq.hpp"
@@ -73,10 +74,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::size_t k_read_chunk = 16 * 1024;
-// SECURITY.md "SE(x)": after our </stream:stream>, wait at most this long for the server's.
-constexpr milliseconds k_close_wait{2000};
-
 void rethrow(std::exception_ptr e) {
   if (e) std::rethrow_exception(e);
 }
@@ -85,18 +82,9 @@ Error timeout_error(std::string message) {
   return make_error(ErrorKind::temporary, "timeout", "", std::move(message));
 }
 
-std::string seconds_text(milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
 bool is_stanza(const xml::Element& e) {
   return e.ns() == stanza::k_ns_client &&
          (e.name() == "message" || e.name() == "presence" || e.name() == "iq");
-}
-
-std::string describe(const xml::Element& e) {
-  return "<" + e.name() + (e.ns().empty() ? "" : " xmlns='" + e.ns() + "'") + ">";
 }
 
 net::ConnectOptions connect_options(const SessionOptions& o) {
@@ -198,7 +186,7 @@ class Core : public std::enable_shared_from_this<Core> {
       if (Clock::now() >= deadline) {
         m_tracker.remove(id);
         co_return fail(
-            timeout_error("no reply from " + target + " within " + seconds_text(timeout)));
+            timeout_error("no reply from " + target + " within " + duration_text(timeout)));
       }
       co_await m_iq_signal.wait_until(deadline);
     }
@@ -233,7 +221,7 @@ class Core : public std::enable_shared_from_this<Core> {
         if (!co_await m_ack_signal.wait_until(deadline) && m_sm.acked_total() < target)
           co_return fail(timeout_error("the server did not acknowledge " +
                                        std::to_string(target - m_sm.acked_total()) +
-                                       " stanzas within " + seconds_text(timeout)));
+                                       " stanzas within " + duration_text(timeout)));
       }
       co_return Result<void>{};
     }
@@ -260,7 +248,7 @@ class Core : public std::enable_shared_from_this<Core> {
     while (!waiter.match) {
       if (m_failure) co_return fail(*m_failure);
       if (!co_await m_stanza_signal.wait_until(deadline) && !waiter.match)
-        co_return fail(timeout_error("no matching stanza within " + seconds_text(timeout)));
+        co_return fail(timeout_error("no matching stanza within " + duration_text(timeout)));
     }
     co_return std::move(*waiter.match);
   }
@@ -289,7 +277,7 @@ class Core : public std::enable_shared_from_this<Core> {
         m_close_result = fail(*m_failure);
       else
         m_close_result = fail(timeout_error("the server did not close the stream within " +
-                                            seconds_text(k_close_wait)));
+                                            duration_text(k_close_wait)));
     }
     co_await stop_io();
     if (!m_failure)
@@ -856,7 +844,7 @@ class Core : public std::enable_shared_from_this<Core> {
       // we negotiated is a stream error (RFC 6120 §4.9.3.24), never silently skipped, so nothing
       // can hide in a namespace we do not look at.
       return violation_outcome("unsupported-stanza-type",
-                               "server sent " + describe(e) + ", which is not a stanza");
+                               "server sent " + xml::describe(e) + ", which is not a stanza");
     }
     if (m_sm.enabled()) m_sm.on_received();
     if (e.name() == "iq") {

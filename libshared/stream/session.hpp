@@ -20,6 +20,11 @@
 
 namespace xmpp::stream {
 
+/// How much one read of the stream asks the transport for.
+inline constexpr std::size_t k_read_chunk = 16 * 1024;
+/// SECURITY.md "SE(x)": after our </stream:stream>, how long we wait for the server's.
+inline constexpr std::chrono::milliseconds k_close_wait{2000};
+
 using net::TlsMode;
 
 /// Where traces go (--trace); the session writes timestamped, redacted XML through it.

@@ -15,15 +15,6 @@
 namespace xmpp::tls {
 namespace {
 
-std::string der_of(X509* cert) {
-  unsigned char* buf = nullptr;
-  const int len = i2d_X509(cert, &buf);
-  if (len <= 0) return {};
-  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
-  OPENSSL_free(buf);
-  return der;
-}
-
 // RFC 2253 one-line form. OpenSSL's RFC 2253 flags also escape every non-ASCII byte as \XX;
 // without ASN1_STRFLGS_ESC_MSB the (UTF-8 converted) text stays readable, which RFC 2253 §2.4
 // allows (it only requires escaping of the special characters).
@@ -87,6 +78,16 @@ std::string signature_text(const X509* cert) {
 
 }  // namespace
 
+std::optional<std::string> der_of(X509* cert) {
+  if (cert == nullptr) return std::nullopt;
+  unsigned char* buf = nullptr;
+  const int len = i2d_X509(cert, &buf);
+  if (len <= 0) return std::nullopt;
+  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+  OPENSSL_free(buf);
+  return der;
+}
+
 net::CertificateSummary summarize(X509* cert) {
   net::CertificateSummary s;
   s.subject = name_text(X509_get_subject_name(cert));
@@ -94,7 +95,7 @@ net::CertificateSummary summarize(X509* cert) {
   s.not_before = unix_seconds(X509_get0_notBefore(cert));
   s.not_after = unix_seconds(X509_get0_notAfter(cert));
   // The names and the pin exactly as identity checking and --pin read them (tls/identity.hpp).
-  const std::string der = der_of(cert);
+  const std::string der = der_of(cert).value_or("");
   if (auto ids = presented_identities(der)) {
     s.dns_names = std::move(ids->dns);
     s.srv_names = std::move(ids->srv);

@@ -3,6 +3,8 @@
 // SPKI SHA-256 pin of tls/identity.hpp). The transport fills net::TlsInfo::chain with these.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -13,6 +15,9 @@
 struct x509_st;
 
 namespace xmpp::tls {
+
+/// The DER encoding of `cert`; nullopt when it is null or cannot be encoded.
+std::optional<std::string> der_of(x509_st* cert);
 
 /// Summarises `cert` (not null): subject and issuer in RFC 2253 form (non-ASCII kept as UTF-8),
 /// notBefore/notAfter as Unix seconds (0 if unreadable), the DNS-IDs, SRV-IDs and XmppAddrs of

@@ -49,16 +49,6 @@ std::string endpoint_text(const tcp::socket& socket) {
   return host + ":" + std::to_string(ep.port());
 }
 
-std::optional<std::string> der_of(X509* cert) {
-  if (cert == nullptr) return std::nullopt;
-  unsigned char* buf = nullptr;
-  const int len = i2d_X509(cert, &buf);
-  if (len <= 0) return std::nullopt;
-  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
-  OPENSSL_free(buf);
-  return der;
-}
-
 bool is_ip_literal(const std::string& name) {
   error_code ec;
   asio::ip::make_address(name, ec);

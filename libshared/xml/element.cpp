@@ -121,4 +121,12 @@ bool Element::operator==(const Element& other) const {
   });
 }
 
+Element element(std::string_view name, std::string_view ns) {
+  return Element(std::string(name), std::string(ns));
+}
+
+std::string describe(const Element& e) {
+  return "<" + e.name() + (e.ns().empty() ? "" : " xmlns='" + e.ns() + "'") + ">";
+}
+
 }  // namespace xmpp::xml

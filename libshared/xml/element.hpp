@@ -96,4 +96,10 @@ class Element {
   std::vector<Node> m_nodes;
 };
 
+/// An empty element, for building stanzas from a name and a namespace constant.
+Element element(std::string_view name, std::string_view ns);
+
+/// "<name xmlns='ns'>": how an error message names an element it did not expect.
+std::string describe(const Element& e);
+
 }  // namespace xmpp::xml

@@ -344,11 +344,11 @@ class Handler final : public xc::DefaultHandler {
   std::map<std::string, std::string> m_namespaces;
 };
 
+}  // namespace
+
 Error stream_error(std::string condition, std::string message) {
   return make_error(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
 }
-
-}  // namespace
 
 struct XercesParser::Impl {
   CountingMemoryManager memory;

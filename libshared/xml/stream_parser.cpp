@@ -9,10 +9,6 @@
 namespace xmpp::xml {
 namespace {
 
-Error stream_error(std::string condition, std::string message) {
-  return make_error(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
-}
-
 // RFC 6120 §4.8: what the header's namespaces must be (decisions documented in stream_parser.hpp).
 Result<StreamHeader> check_header(ParsedHeader parsed) {
   const Element& root = parsed.element;

@@ -8,16 +8,13 @@
 
 #include "harness.hpp"
 #include "jid/jid.hpp"
+#include "unit/test_jid.hpp"
 #include "xml/element.hpp"
 
 namespace xmpp::test {
 
 inline constexpr std::string_view k_bob = "bob@example.test/laptop";
 inline constexpr std::string_view k_alice = "alice@example.test/res1";
-
-inline Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
 
 /// Bob's result to the client's iq.
 inline std::string ack(const xml::Element& iq) {

@@ -8,6 +8,7 @@
 
 #include "stanza/error.hpp"
 #include "stanza/presence.hpp"
+#include "unit/test_jid.hpp"
 #include "xep/caps/caps.hpp"
 #include "xep/caps/caps_ops.hpp"
 #include "xep/disco/disco.hpp"
@@ -22,9 +23,7 @@ namespace {
 constexpr const char* k_file_transfer = "urn:xmpp:jingle:apps:file-transfer:5";
 constexpr const char* k_exodus = "http://code.google.com/p/exodus";
 
-Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
+using test::jid;
 
 /// The disco#info result of XEP-0115 §1.2 (hashed in §5.2).
 disco::DiscoInfo exodus_info() {

@@ -61,7 +61,7 @@ std::string file_content(const std::string& transport) {
   return file_content_with(transport, "");
 }
 
-std::string data_pattern(const std::string& sid, int seq, const std::string& base64) {
+std::string ibb_data_pattern(const std::string& sid, int seq, const std::string& base64) {
   return set_pattern("<data xmlns='" + k_ibb + "' sid='" + sid + "' seq='" + std::to_string(seq) +
                      "'>" + base64 + "</data>");
 }
@@ -126,10 +126,10 @@ awaitable<std::string> accept_all_with(Peer& peer, std::string range) {
   auto open = co_await peer.expect(set_pattern("<open xmlns='" + k_ibb + "' sid='" + ibb_sid +
                                                "' block-size='3' stanza='iq'/>"));
   peer.send(ack(open));
-  auto d0 = co_await peer.expect(data_pattern(ibb_sid, 0, "YWJj"));
-  auto d1 = co_await peer.expect(data_pattern(ibb_sid, 1, "ZGVm"));
-  auto d2 = co_await peer.expect(data_pattern(ibb_sid, 2, "Z2hp"));
-  auto d3 = co_await peer.expect(data_pattern(ibb_sid, 3, "ag=="));
+  auto d0 = co_await peer.expect(ibb_data_pattern(ibb_sid, 0, "YWJj"));
+  auto d1 = co_await peer.expect(ibb_data_pattern(ibb_sid, 1, "ZGVm"));
+  auto d2 = co_await peer.expect(ibb_data_pattern(ibb_sid, 2, "Z2hp"));
+  auto d3 = co_await peer.expect(ibb_data_pattern(ibb_sid, 3, "ag=="));
   peer.send(ack(d0) + ack(d1) + ack(d2) + ack(d3));
   auto close =
       co_await peer.expect(set_pattern("<close xmlns='" + k_ibb + "' sid='" + ibb_sid + "'/>"));
@@ -201,8 +201,8 @@ awaitable<void> accept_from_four(Peer& peer, std::string range) {
   auto open = co_await peer.expect(set_pattern("<open xmlns='" + k_ibb + "' sid='" + sids.ibb +
                                                "' block-size='3' stanza='iq'/>"));
   peer.send(ack(open));
-  auto d0 = co_await peer.expect(data_pattern(sids.ibb, 0, "ZWZn"));  // efg
-  auto d1 = co_await peer.expect(data_pattern(sids.ibb, 1, "aGlq"));  // hij
+  auto d0 = co_await peer.expect(ibb_data_pattern(sids.ibb, 0, "ZWZn"));  // efg
+  auto d1 = co_await peer.expect(ibb_data_pattern(sids.ibb, 1, "aGlq"));  // hij
   peer.send(ack(d0) + ack(d1));
   auto close =
       co_await peer.expect(set_pattern("<close xmlns='" + k_ibb + "' sid='" + sids.ibb + "'/>"));

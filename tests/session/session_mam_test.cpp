@@ -4,6 +4,7 @@
 // archive (stanza error) and an archive that never answers (timeout).
 #include "harness.hpp"
 
+#include "unit/test_jid.hpp"
 #include "xep/mam/mam_ops.hpp"
 
 using namespace xmpp;
@@ -12,12 +13,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view k_room = "coven@chat.example.test";
+constexpr std::string_view k_mam_room = "coven@chat.example.test";
 
 
-Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
+using test::jid;
 
 std::string queryid_of(const xml::Element& iq) {
   const auto* query = iq.child("query", mam::k_ns);
@@ -112,7 +111,7 @@ TEST_CASE("cve_2020_26547_mam_forged_results: results from an occupant, a strang
         auto s = co_await open_session(t);
         mam::Filter filter;
         filter.with = jid("bob@example.test");
-        read = co_await mam::query(*s, jid(k_room), filter, 10, 2s, 10);
+        read = co_await mam::query(*s, jid(k_mam_room), filter, 10, 2s, 10);
         co_await s->close();
       },
       [&]() -> awaitable<void> {
@@ -124,7 +123,7 @@ TEST_CASE("cve_2020_26547_mam_forged_results: results from an occupant, a strang
             "<field var='with'><value>bob@example.test</value></field></x>"
             "<set xmlns='http://jabber.org/protocol/rsm'><max>10</max></set></query></iq>");
         const auto id = queryid_of(q);
-        const std::string room(k_room);
+        const std::string room(k_mam_room);
         t.peer.send(result(room + "/mallory", id, "f1", "forged by an occupant"));
         t.peer.send(result("mallory@evil.example", id, "f2", "forged by a stranger"));
         t.peer.send(result("", id, "f3", "from our server, not the room"));
@@ -147,12 +146,12 @@ TEST_CASE("mam: the last three messages of a room whose archive sends two per pa
   t.run(
       [&]() -> awaitable<void> {
         auto s = co_await open_session(t);
-        read = co_await mam::last(*s, jid(k_room), mam::Filter{}, 3, 2s, 50);
+        read = co_await mam::last(*s, jid(k_mam_room), mam::Filter{}, 3, 2s, 50);
         co_await s->close();
       },
       [&]() -> awaitable<void> {
         co_await t.peer.login(without_sm());
-        const std::string room(k_room);
+        const std::string room(k_mam_room);
         // §4.3.3: an empty <before/> asks for the last page; no filter, no form.
         auto q1 = co_await t.peer.expect(
             "<iq type='set' to='coven@chat.example.test' id='*'><query xmlns='urn:xmpp:mam:2' "
@@ -182,7 +181,7 @@ TEST_CASE("mam: a room without an archive answers feature-not-implemented; the e
   t.run(
       [&]() -> awaitable<void> {
         auto s = co_await open_session(t);
-        read = co_await mam::last(*s, jid(k_room), mam::Filter{}, 20, 2s, 50);
+        read = co_await mam::last(*s, jid(k_mam_room), mam::Filter{}, 20, 2s, 50);
         co_await s->close();
       },
       [&]() -> awaitable<void> {

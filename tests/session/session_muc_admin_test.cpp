@@ -5,6 +5,7 @@
 // (SECURITY.md row 53) and refused, and invitations confirmed by a flush (§7.8.2, XEP-0249).
 #include "harness.hpp"
 
+#include "room_peer.hpp"
 #include "xep/muc/admin_ops.hpp"
 
 using namespace xmpp;
@@ -13,16 +14,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const Jid k_room = Jid::parse("coven@chat.example.test").value();
 const Jid k_me = Jid::parse("coven@chat.example.test/alice").value();
 constexpr const char* k_admin = "http://jabber.org/protocol/muc#admin";
 
 
-
-std::string result_from_room(const xml::Element& request, const std::string& payload = {}) {
-  return "<iq type='result' from='coven@chat.example.test' to='alice@example.test/res1' id='" +
-         id_of(request) + "'" + (payload.empty() ? "/>" : ">" + payload + "</iq>");
-}
 
 std::string error_from_room(const xml::Element& request, const std::string& type,
                             const std::string& condition, const std::string& text = {}) {

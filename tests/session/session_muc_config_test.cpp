@@ -5,6 +5,7 @@
 // half-made room (§10.1.6, §10.9).
 #include "harness.hpp"
 
+#include "room_peer.hpp"
 #include "xep/muc/config.hpp"
 #include "xep/muc/config_ops.hpp"
 
@@ -14,14 +15,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const Jid k_room = Jid::parse("coven@chat.example.test").value();
 
 
-
-std::string result_from_room(const xml::Element& request, const std::string& payload = {}) {
-  return "<iq type='result' from='coven@chat.example.test' to='alice@example.test/res1' id='" +
-         id_of(request) + "'" + (payload.empty() ? "/>" : ">" + payload + "</iq>");
-}
 
 std::string form(const std::string& name, const std::string& persistent) {
   return "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "

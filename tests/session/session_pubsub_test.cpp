@@ -7,6 +7,7 @@
 // (SECURITY.md row 38), times out under its deadline, and unsubscribes.
 #include "harness.hpp"
 
+#include "unit/test_jid.hpp"
 #include "xep/pubsub/payloads.hpp"
 #include "xep/pubsub/pubsub_ops.hpp"
 
@@ -19,9 +20,7 @@ namespace {
 constexpr std::string_view k_service = "pubsub.example.test";
 
 
-Jid jid(std::string_view text) {
-  return Jid::parse(text).value();
-}
+using test::jid;
 
 pubsub::Service service() {
   return jid(k_service);

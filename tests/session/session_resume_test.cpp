@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-xml::Element chat(const std::string& body) {
+xml::Element chat_with_body(const std::string& body) {
   return stanza::make_message("bob@example.test", stanza::MessageType::chat, body);
 }
 
@@ -29,8 +29,8 @@ TEST_CASE("session: XEP-0198 resumption retransmits what the server had not hand
         auto s = co_await Session::open_on(t.transport(), false, t.options);
         REQUIRE(s);
         auto& session = **s;
-        CHECK(co_await session.send(chat("one")));
-        CHECK(co_await session.send(chat("two")));
+        CHECK(co_await session.send(chat_with_body("one")));
+        CHECK(co_await session.send(chat_with_body("two")));
         // Wait for the connection to drop (the server acked "one" and then vanished).
         auto lost = co_await session.wait_for([](const xml::Element&) { return false; }, 2s);
         REQUIRE_FALSE(lost);
@@ -86,7 +86,7 @@ TEST_CASE("session: refused resumption binds a fresh session and hands back the 
         auto s = co_await Session::open_on(t.transport(), false, t.options);
         REQUIRE(s);
         auto& session = **s;
-        CHECK(co_await session.send(chat("lost?")));
+        CHECK(co_await session.send(chat_with_body("lost?")));
         auto lost = co_await session.wait_for([](const xml::Element&) { return false; }, 2s);
         REQUIRE_FALSE(lost);
         auto outcome = co_await session.resume_on(std::make_unique<FakeTransport>(pipe2), false);

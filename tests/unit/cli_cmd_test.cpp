@@ -69,8 +69,8 @@ struct Responder {
   }
 };
 
-struct Harness {
-  Harness() {
+struct CmdHarness {
+  CmdHarness() {
     // A terminal on stdin and stderr makes `cmd run` ask for missing fields: not in tests.
     if (::isatty(STDIN_FILENO) == 1) {
       const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -106,7 +106,7 @@ struct Harness {
 };
 
 /// The values the request of stage `index` submitted for `var`.
-std::vector<std::string> submitted(const Harness& h, std::size_t index, const std::string& var) {
+std::vector<std::string> submitted(const CmdHarness& h, std::size_t index, const std::string& var) {
   REQUIRE(index < h.responder->seen.size());
   const auto& form = h.responder->seen[index].form;
   REQUIRE(form.has_value());
@@ -122,7 +122,7 @@ using A = adhoc::Action;
 // ---- list ------------------------------------------------------------------------------------
 
 TEST_CASE("cmd list: XEP-0050 example 4 as JSON and for people") {
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"--json", "cmd", "list", std::string(k_responder)}) == 0);
   const auto j = h.json();
   CHECK(j["jid"] == "responder@domain");
@@ -130,7 +130,7 @@ TEST_CASE("cmd list: XEP-0050 example 4 as JSON and for people") {
   CHECK(j["commands"][0].dump() == R"({"node":"list","name":"List Service Configurations"})");
   CHECK(j["ignored"] == 0);
 
-  Harness people;
+  CmdHarness people;
   CHECK(people.run({"cmd", "list", std::string(k_responder)}) == 0);
   CHECK(people.out.str().find("list     List Service Configurations\n"
                               "config   Configure Service\n") == 0);
@@ -147,7 +147,7 @@ TEST_CASE("cmd list report: no commands") {
 // ---- show ------------------------------------------------------------------------------------
 
 TEST_CASE("cmd show: the first stage as a template, and the session canceled") {
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"--json", "cmd", "show", std::string(k_responder), "config"}) == 0);
   const auto j = h.json();
   CHECK(j["node"] == "config");
@@ -160,7 +160,7 @@ TEST_CASE("cmd show: the first stage as a template, and the session canceled") {
   CHECK(h.responder->actions() == std::vector<A>{A::execute, A::cancel});
   CHECK(h.log.close_calls == 1);
 
-  Harness people;
+  CmdHarness people;
   CHECK(people.run({"cmd", "show", std::string(k_responder), "config"}) == 0);
   const auto text = people.out.str();
   CHECK(text.find("service (list-single)\n  label: Service\n") != std::string::npos);
@@ -169,7 +169,7 @@ TEST_CASE("cmd show: the first stage as a template, and the session canceled") {
 }
 
 TEST_CASE("cmd show: Ctrl-C during the request still cancels the session it opened, exit 130") {
-  Harness h;
+  CmdHarness h;
   // The signal arrives while the execute request is pending; its answer, which opens a session,
   // comes after it.
   h.reply_delay = std::chrono::milliseconds(200);
@@ -179,14 +179,14 @@ TEST_CASE("cmd show: Ctrl-C during the request still cancels the session it open
 }
 
 TEST_CASE("cmd show --json then run --answers with the dumped template") {
-  Harness show;
+  CmdHarness show;
   CHECK(show.run({"--json", "cmd", "show", std::string(k_responder), "config"}) == 0);
   auto doc = show.json();
   doc["answers"]["service"] = "httpd";
   test::TempDir dir;
   const auto path = dir.write("answers.json", doc.dump());
 
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--answers", path}) == 0);
   CHECK(h.responder->actions() == std::vector<A>{A::execute, A::next, A::complete});
   CHECK(submitted(h, 1, "service") == std::vector<std::string>{"httpd"});
@@ -198,7 +198,7 @@ TEST_CASE("cmd show --json then run --answers with the dumped template") {
 // ---- run -------------------------------------------------------------------------------------
 
 TEST_CASE("cmd run: three stages with --field, the JSON of every stage") {
-  Harness h;
+  CmdHarness h;
   CHECK(
       h.run({"--json", "cmd", "run", std::string(k_responder), "config", "--field", "service=httpd",
              "--field", "runlevel=5", "--field", "runlevel=1", "--field", "state=on"}) == 0);
@@ -224,7 +224,7 @@ TEST_CASE("cmd run: --answers per stage is equivalent to --field") {
   test::TempDir dir;
   const auto path = dir.write(
       "a.json", R"({"stages":[{"service":"httpd"},{"runlevel":["5","1"],"state":"on"}]})");
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--answers", path}) == 0);
   CHECK(submitted(h, 1, "service") == std::vector<std::string>{"httpd"});
   CHECK(submitted(h, 2, "runlevel") == std::vector<std::string>{"1", "5"});
@@ -234,7 +234,7 @@ TEST_CASE("cmd run: --answers per stage is equivalent to --field") {
 TEST_CASE("cmd run: --field overrides the answers file") {
   test::TempDir dir;
   const auto path = dir.write("a.json", R"({"service":"jabberd","state":"off"})");
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--answers", path, "--field",
                "state=on"}) == 0);
   CHECK(submitted(h, 1, "service") == std::vector<std::string>{"jabberd"});
@@ -242,7 +242,7 @@ TEST_CASE("cmd run: --field overrides the answers file") {
 }
 
 TEST_CASE("cmd run: a missing required field is exit 65 naming it, and the session canceled") {
-  Harness h;
+  CmdHarness h;
   h.responder->first = test::parse_stanza(
       "<iq type='result' from='responder@domain' id='x'><command "
       "xmlns='http://jabber.org/protocol/commands' node='config' sessionid='s1' "
@@ -260,7 +260,7 @@ TEST_CASE("cmd run: a missing required field is exit 65 naming it, and the sessi
 }
 
 TEST_CASE("cmd run: a bad value is exit 65 and cancels") {
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--field", "service=nginx"}) ==
         65);
   CHECK(h.responder->actions() == std::vector<A>{A::execute, A::cancel});
@@ -268,7 +268,7 @@ TEST_CASE("cmd run: a bad value is exit 65 and cancels") {
 }
 
 TEST_CASE("cmd run: a --field no stage has is an error at the last stage") {
-  Harness h;
+  CmdHarness h;
   CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--field", "service=httpd",
                "--field", "colour=red"}) == 65);
   CHECK(h.responder->actions() == std::vector<A>{A::execute, A::next, A::cancel});
@@ -283,7 +283,7 @@ TEST_CASE("cmd run: text-private values never from argv (64, canceled); from a f
       "type='form'><field var='pass-word' "
       "type='text-private'/></x></command></iq>");
   {
-    Harness h;
+    CmdHarness h;
     h.responder->first = stage;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--field", "pass-word=s3"}) ==
           64);
@@ -293,7 +293,7 @@ TEST_CASE("cmd run: text-private values never from argv (64, canceled); from a f
   {
     test::TempDir dir;
     const auto path = dir.write("pw", "s3cret\n");
-    Harness h;
+    CmdHarness h;
     h.responder->first = stage;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--field",
                  "pass-word=@" + path}) == 0);
@@ -302,7 +302,7 @@ TEST_CASE("cmd run: text-private values never from argv (64, canceled); from a f
   {
     CHECK(field_env_name("pass-word") == "XMPP_FIELD_PASS_WORD");
     ::setenv("XMPP_FIELD_PASS_WORD", "from-env", 1);
-    Harness h;
+    CmdHarness h;
     h.responder->first = stage;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config"}) == 0);
     ::unsetenv("XMPP_FIELD_PASS_WORD");
@@ -312,14 +312,14 @@ TEST_CASE("cmd run: text-private values never from argv (64, canceled); from a f
 
 TEST_CASE("cmd run --action") {
   SUBCASE("cancel at the first stage: exit 0, status canceled") {
-    Harness h;
+    CmdHarness h;
     CHECK(h.run({"--json", "cmd", "run", std::string(k_responder), "config", "--action",
                  "cancel"}) == 0);
     CHECK(h.responder->actions() == std::vector<A>{A::execute, A::cancel});
     CHECK(h.json()["status"] == "canceled");
   }
   SUBCASE("an action the first stage does not offer: 64 listing the offered ones, canceled") {
-    Harness h;
+    CmdHarness h;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--action", "complete",
                  "--field", "service=httpd"}) == 64);
     CHECK(h.err.str().find("offers next or cancel at this stage, not complete") !=
@@ -327,19 +327,19 @@ TEST_CASE("cmd run --action") {
     CHECK(h.responder->actions() == std::vector<A>{A::execute, A::cancel});
   }
   SUBCASE("next where offered, the default where not") {
-    Harness h;
+    CmdHarness h;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--action", "next", "--field",
                  "service=httpd"}) == 0);
     CHECK(h.responder->actions() == std::vector<A>{A::execute, A::next, A::complete});
   }
   SUBCASE("not an action: usage") {
-    Harness h;
+    CmdHarness h;
     CHECK(h.run({"cmd", "run", std::string(k_responder), "config", "--action", "jump"}) == 64);
   }
 }
 
 TEST_CASE("cmd run: error notes are exit 1, the result table is printed") {
-  Harness failing;
+  CmdHarness failing;
   failing.responder->last = test::parse_stanza(
       "<iq type='result' from='responder@domain' id='x'><command "
       "xmlns='http://jabber.org/protocol/commands' node='config' sessionid='config:20020923T2136"
@@ -349,7 +349,7 @@ TEST_CASE("cmd run: error notes are exit 1, the result table is printed") {
   CHECK(failing.out.str() == "error: httpd refused\nstatus: completed\n");
   CHECK(failing.err.str().find("httpd refused") != std::string::npos);
 
-  Harness table;
+  CmdHarness table;
   table.responder->first = test::example("xep0050-ex9-execute-result-table.xml");
   CHECK(table.run({"cmd", "run", std::string(k_responder), "list"}) == 0);
   CHECK(table.out.str().find("Service     Single-User mode") != std::string::npos);
@@ -359,11 +359,11 @@ TEST_CASE("cmd run: error notes are exit 1, the result table is printed") {
 
 TEST_CASE("cmd run: files are read before logging in") {
   test::TempDir dir;
-  Harness missing;
+  CmdHarness missing;
   CHECK(missing.run({"cmd", "run", std::string(k_responder), "config", "--answers",
                      dir.file("absent.json")}) == 66);
   CHECK(missing.responder->seen.empty());
-  Harness bad;
+  CmdHarness bad;
   const auto path = dir.write("bad.json", "[]");
   CHECK(bad.run({"cmd", "run", std::string(k_responder), "config", "--answers", path}) == 65);
   CHECK(bad.responder->seen.empty());

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view k_secret = "s3cr3t-Pa55";
 
-struct Harness {
+struct ConfigHarness {
   std::ostringstream out, err;
   int opened = 0;
   int prompts = 0;
@@ -64,7 +64,7 @@ std::string password_config(const test::TempDir& dir, mode_t mode = 0600) {
                    mode);
 }
 
-bool mentions_secret(const Harness& h) {
+bool mentions_secret(const ConfigHarness& h) {
   return h.out.str().find(k_secret) != std::string::npos ||
          h.err.str().find(k_secret) != std::string::npos;
 }
@@ -73,7 +73,7 @@ bool mentions_secret(const Harness& h) {
 
 TEST_CASE("config show --json: origins from the config file by line; the password redacted") {
   test::TempDir dir;
-  Harness h;
+  ConfigHarness h;
   const auto path = password_config(dir);
   REQUIRE(h.run({"--config", path, "config", "show", "--json", "--host", "127.0.0.1"}) == 0);
   CHECK_FALSE(mentions_secret(h));
@@ -107,7 +107,7 @@ TEST_CASE("config show --json: origins from the config file by line; the passwor
 
 TEST_CASE("config show: human text names each origin; the password key is redacted") {
   test::TempDir dir;
-  Harness h;
+  ConfigHarness h;
   const auto path = password_config(dir);
   REQUIRE(h.run({"--config", path, "config", "show"}) == 0);
   const auto text = h.out.str();
@@ -122,7 +122,7 @@ TEST_CASE("config show: human text names each origin; the password key is redact
 
 TEST_CASE("config show: XMPP_JID picks the account; a password_command is shown with its line") {
   test::TempDir dir;
-  Harness h;
+  ConfigHarness h;
   const auto path = password_config(dir);
   Environment env;
   env.jid = "bob@example.test";
@@ -141,7 +141,7 @@ TEST_CASE("config show: XMPP_JID picks the account; a password_command is shown 
 
 TEST_CASE("config show: XMPP_JID naming the default account's own JID is still the environment") {
   test::TempDir dir;
-  Harness h;
+  ConfigHarness h;
   const auto path = password_config(dir);
   Environment env;
   env.jid = "alice@example.test";
@@ -150,13 +150,13 @@ TEST_CASE("config show: XMPP_JID naming the default account's own JID is still t
   CHECK(doc["account"]["name"] == "default");
   CHECK(doc["settings"]["jid"]["where"] == "XMPP_JID");
   // Without XMPP_JID the same JID comes from the account's `jid` key.
-  Harness plain;
+  ConfigHarness plain;
   REQUIRE(plain.run({"--config", path, "--json", "config", "show"}) == 0);
   CHECK(plain.json()["settings"]["jid"]["where"] == path + ":3");
 }
 
 TEST_CASE("config show: options and environment without a config file") {
-  Harness h;
+  ConfigHarness h;
   Environment env;
   env.password = std::string(k_secret);
   env.dns_server = "127.0.0.1:5300";
@@ -182,11 +182,11 @@ TEST_CASE("config show: options and environment without a config file") {
 TEST_CASE("config show and check: a refused config file exits 78 with the message of others") {
   test::TempDir dir;
   const auto path = password_config(dir, 0640);
-  Harness other;
+  ConfigHarness other;
   const int other_code = other.run({"--config", path, "ping", "example.test"});
   CHECK(other_code == 78);
   for (const std::string action : {"show", "check"}) {
-    Harness h;
+    ConfigHarness h;
     CHECK(h.run({"--config", path, "config", action}) == 78);
     CHECK(h.err.str() == other.err.str());
     // check reports it as its failed first step; show has nothing to show.
@@ -197,7 +197,7 @@ TEST_CASE("config show and check: a refused config file exits 78 with the messag
     CHECK(h.opened == 0);
     CHECK_FALSE(mentions_secret(h));
   }
-  Harness json;
+  ConfigHarness json;
   CHECK(json.run({"--config", path, "--json", "config", "check"}) == 78);
   const auto doc = json.json();
   CHECK(doc["ok"] == false);
@@ -208,7 +208,7 @@ TEST_CASE("config show and check: a refused config file exits 78 with the messag
 
 TEST_CASE("config check: four ok lines; the password is read once and handed to the login") {
   test::TempDir dir;
-  Harness h;
+  ConfigHarness h;
   const auto path = password_config(dir);
   REQUIRE(h.run({"--config", path, "--json", "config", "check"}) == 0);
   CHECK_FALSE(mentions_secret(h));
@@ -227,7 +227,7 @@ TEST_CASE("config check: four ok lines; the password is read once and handed to 
 }
 
 TEST_CASE("config check: a prompt is asked once for both the password check and the login") {
-  Harness h;
+  ConfigHarness h;
   REQUIRE(h.run({"-j", "alice@example.test", "config", "check"}) == 0);
   CHECK(h.prompts == 1);
   CHECK(h.password_seen == "typed");
@@ -239,7 +239,7 @@ TEST_CASE("config check: a prompt is asked once for both the password check and 
 }
 
 TEST_CASE("config check: a refused login is the login step, exit 77") {
-  Harness h;
+  ConfigHarness h;
   h.open_error = make_error(ErrorKind::no_perm, "auth_failed", "not-authorized",
                             "authentication failed for alice@example.test: not-authorized");
   Environment env;
@@ -256,7 +256,7 @@ TEST_CASE("config check: a refused login is the login step, exit 77") {
 }
 
 TEST_CASE("config check: an unreachable server is the server step, with its exit code") {
-  Harness h;
+  ConfigHarness h;
   h.open_error =
       make_error(ErrorKind::unavailable, "connect_failed", "", "127.0.0.1:1: connection refused");
   Environment env;
@@ -270,7 +270,7 @@ TEST_CASE("config check: an unreachable server is the server step, with its exit
 TEST_CASE("config check: an empty password or no account stops at the password step, exit 78") {
   SUBCASE("empty password") {
     test::TempDir dir;
-    Harness h;
+    ConfigHarness h;
     const auto path = dir.write("config", "[account.default]\njid = a@example.test\n"
                                           "password_command = true\n");
     CHECK(h.run({"--config", path, "config", "check"}) == 78);
@@ -278,7 +278,7 @@ TEST_CASE("config check: an empty password or no account stops at the password s
     CHECK(h.opened == 0);
   }
   SUBCASE("no account") {
-    Harness h;
+    ConfigHarness h;
     CHECK(h.run({"config", "check"}) == 78);
     CHECK(h.out.str().find("FAIL password no account") != std::string::npos);
     CHECK(h.opened == 0);

@@ -7,10 +7,12 @@
 #include <variant>
 
 #include "app.hpp"
+#include "cli_support.hpp"
 #include "disco_report.hpp"
 #include "stanza/iq.hpp"
 #include "stanza/namespaces.hpp"
 #include "stanza/presence.hpp"
+#include "test_jid.hpp"
 #include "xep/caps/caps.hpp"
 #include "xep/disco/disco.hpp"
 #include "xep/disco/features.hpp"
@@ -23,17 +25,9 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
-std::string human(const Report& report) {
-  std::ostringstream out;
-  report.print_human(out);
-  return out.str();
-}
+using test::human;
 
 std::string spec_suffix(std::string_view var) {
   const auto spec = disco::feature_spec(var);
@@ -285,7 +279,7 @@ class DiscoSession : public test::FakeSession {
   std::vector<xml::Element>* m_sent;
 };
 
-struct Harness {
+struct DiscoHarness {
   std::ostringstream out, err;
   test::FakeSession::Responder responder;
   stream::SessionInfo info;
@@ -362,7 +356,7 @@ xml::Element caps_element(const std::string& ver) {
 TEST_CASE("disco info --json: the server's info and the caps of its stream features") {
   const auto good = caps::compute_ver(server_info(), "sha-1");
   REQUIRE(good.has_value());
-  Harness h;
+  DiscoHarness h;
   h.responder = world;
   h.info.caps_feature = caps_element(*good);
   CHECK(h.run({"--json", "disco", "info", "example.test"}) == 0);
@@ -377,14 +371,14 @@ TEST_CASE("disco info --json: the server's info and the caps of its stream featu
   REQUIRE(h.log.requests.size() == 1);
   CHECK(disco::is_info_request(h.log.requests[0]));
 
-  Harness bad;
+  DiscoHarness bad;
   bad.responder = world;
   bad.info.caps_feature = caps_element("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
   CHECK(bad.run({"disco", "info", "example.test"}) == 0);  // a verdict, not an error
   CHECK(bad.out.str().find("does NOT match") != std::string::npos);
 
   // The stream features describe our server only, not another entity or a node of it.
-  Harness other;
+  DiscoHarness other;
   other.responder = world;
   other.info.caps_feature = caps_element(*good);
   CHECK(other.run({"--json", "disco", "info", "conference.example.test"}) == 0);
@@ -399,7 +393,7 @@ TEST_CASE("disco info of a full JID: presence with priority -1 first, the caps o
   REQUIRE(ver.has_value());
   for (const bool presence_first : {true, false}) {
     CAPTURE(presence_first);
-    Harness h;
+    DiscoHarness h;
     h.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
       if (!disco::is_info_request(iq)) return std::nullopt;
       if (presence_first) {
@@ -434,7 +428,7 @@ TEST_CASE("disco info of a full JID: presence with priority -1 first, the caps o
 }
 
 TEST_CASE("disco items --json: every item and the number of pages") {
-  Harness h;
+  DiscoHarness h;
   h.responder = world;
   CHECK(h.run({"--json", "disco", "items", "example.test"}) == 0);
   const auto doc = h.json();
@@ -459,7 +453,7 @@ TEST_CASE("disco items --json: an entity that pages (XEP-0059) is read to the en
     reply.child("query", disco::k_ns_items)->add_child(std::move(set));
     return reply;
   };
-  Harness h;
+  DiscoHarness h;
   h.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     const auto* set =
         iq.child_in(disco::k_ns_items)->child("set", "http://jabber.org/protocol/rsm");
@@ -478,13 +472,13 @@ TEST_CASE("disco items --json: an entity that pages (XEP-0059) is read to the en
 }
 
 TEST_CASE("disco items with a node the entity does not have: exit 1, item-not-found") {
-  Harness h;
+  DiscoHarness h;
   h.responder = world;
   CHECK(h.run({"--json", "disco", "items", "nosuch.example.test"}) == 1);
   CHECK(h.out.str().empty());
   CHECK(h.err.str().find(R"("condition":"item-not-found")") != std::string::npos);
   CHECK(h.err.str().find("disco#items to nosuch.example.test") != std::string::npos);
-  Harness n;
+  DiscoHarness n;
   n.responder = world;
   CHECK(n.run({"disco", "info", "example.test", "--node", "nope"}) == 1);
   CHECK(n.err.str().find("item-not-found") != std::string::npos);
@@ -496,14 +490,14 @@ TEST_CASE("--depth and --concurrency are options of disco tree only: exit 64, no
            {"disco", "info", "example.test", "--depth", "1"},
            {"disco", "items", "example.test", "--concurrency", "2"},
            {"--json", "disco", "info", "example.test", "--concurrency", "2"}}) {
-    Harness h;
+    DiscoHarness h;
     h.responder = world;
     CHECK(h.run(args) == 64);
     CHECK(h.opened == 0);
     CHECK(h.out.str().empty());
     CHECK(h.err.str().find(args.back() == "1" ? "--depth" : "--concurrency") != std::string::npos);
   }
-  Harness h;
+  DiscoHarness h;
   CHECK(h.run({"disco", "tree", "example.test", "--depth", "65"}) == 64);
   CHECK(h.run({"disco", "tree", "example.test", "--concurrency", "0"}) == 64);
   CHECK(h.run({"disco", "list", "example.test"}) == 64);
@@ -513,7 +507,7 @@ TEST_CASE("--depth and --concurrency are options of disco tree only: exit 64, no
 }
 
 TEST_CASE("disco tree: the walk over the session, errors below the root do not change the exit") {
-  Harness h;
+  DiscoHarness h;
   h.responder = world;
   CHECK(h.run({"disco", "tree", "example.test"}) == 0);
   const auto text = h.out.str();
@@ -524,7 +518,7 @@ TEST_CASE("disco tree: the walk over the session, errors below the root do not c
                   "  pubsub.example.test  pubsub/service\n"
                   "5 entities (4 walked, 0 duplicates, 1 loop), 1 error, ") == 0);
 
-  Harness j;
+  DiscoHarness j;
   j.responder = world;
   CHECK(j.run({"--json", "disco", "tree", "example.test", "--depth", "1", "--concurrency", "1"}) ==
         0);
@@ -539,7 +533,7 @@ TEST_CASE("disco tree: the walk over the session, errors below the root do not c
 }
 
 TEST_CASE("disco tree: the root failing is exit 1, with the tree printed") {
-  Harness h;
+  DiscoHarness h;
   h.responder = world;
   CHECK(h.run({"--json", "disco", "tree", "nosuch.example.test"}) == 1);
   const auto doc = h.json();
@@ -548,7 +542,7 @@ TEST_CASE("disco tree: the root failing is exit 1, with the tree printed") {
 }
 
 TEST_CASE("disco tree: an entity that never answers is a timeout in place only at the deadline") {
-  Harness h;
+  DiscoHarness h;
   h.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (iq.attr("to") == "pubsub.example.test") return std::nullopt;  // silent
     return world(iq);

@@ -18,6 +18,7 @@
 #include "app.hpp"
 #include "listen_filter.hpp"
 #include "listen_message.hpp"
+#include "test_jid.hpp"
 #include "xep_fake_session.hpp"
 
 using namespace xmpp;
@@ -26,11 +27,7 @@ using namespace std::chrono;
 
 namespace {
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE_MESSAGE(j.has_value(), text);
-  return *j;
-}
+using test::jid;
 
 ListenScope scope(bool carbons = false) {
   ListenScope s;
@@ -584,7 +581,7 @@ class FailingBuffer : public std::streambuf {
   int m_error;
 };
 
-struct Harness {
+struct ListenHarness {
   std::ostringstream out, err;
   std::vector<Script> scripts;  ///< one per session opened, in order
   Log log;
@@ -632,7 +629,7 @@ constexpr std::string_view k_request = "<request xmlns='urn:xmpp:receipts'/>";
 }  // namespace
 
 TEST_CASE("listen --json: ready, messages as they come, receipts, --count") {
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{{
       chat("m1", "first", std::string(k_request) + "<origin-id xmlns='urn:xmpp:sid:0' id='o1'/>"),
       "<message from='alice@example.test/phone' type='chat'><active "
@@ -667,7 +664,7 @@ TEST_CASE("listen --json: ready, messages as they come, receipts, --count") {
 }
 
 TEST_CASE("listen: human lines, and -v says why something is not shown") {
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{
       {chat("m1", "one\ntwo"), carbon("carol@example.test/x", "received", k_inner_from_alice)},
       std::nullopt,
@@ -680,12 +677,12 @@ TEST_CASE("listen: human lines, and -v says why something is not shown") {
 }
 
 TEST_CASE("listen --no-receipts answers nothing; carbons and groupchat are never answered") {
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{{chat("m1", "x", std::string(k_request))}}};
   CHECK(h.run({"listen", "--json", "--count", "1", "--no-receipts"}) == 0);
   CHECK(h.log.posted.empty());
 
-  Harness c;
+  ListenHarness c;
   const std::string inner_with_request =
       "<message xmlns='jabber:client' from='alice@example.test/phone' to='bob@example.test/x' "
       "type='chat' id='c1'><body>copied</body><request xmlns='urn:xmpp:receipts'/></message>";
@@ -698,7 +695,7 @@ TEST_CASE("listen --no-receipts answers nothing; carbons and groupchat are never
 }
 
 TEST_CASE("listen --carbons refused by the server: exit 1, nothing listened to") {
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{{chat("m1", "x")}, std::nullopt, nullptr, "forbidden"}};
   CHECK(h.run({"listen", "--json", "--carbons", "--timeout", "10"}) == 1);
   CHECK(h.out.str().empty());
@@ -710,7 +707,7 @@ TEST_CASE("Ctrl-C ends listen with exit 0 after closing the stream; SIGTERM is s
     const int sig = signal_number;  // clang 14 cannot capture structured bindings
     const int code = expected;
     CAPTURE(sig);
-    Harness h;
+    ListenHarness h;
     h.scripts = {
         Script{{chat("m1", "before the signal")}, std::nullopt, [sig] { std::raise(sig); }}};
     const auto started = steady_clock::now();
@@ -725,13 +722,13 @@ TEST_CASE("Ctrl-C ends listen with exit 0 after closing the stream; SIGTERM is s
 }
 
 TEST_CASE("--timeout: a normal end, unless --count asked for more than came (exit 75)") {
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{{chat("m1", "one")}}};
   CHECK(h.run({"listen", "--json", "--timeout", "0.5"}) == 0);
   CHECK(h.objects().size() == 2);
   CHECK(h.err.str().empty());
 
-  Harness c;
+  ListenHarness c;
   c.scripts = {Script{{chat("m1", "one")}}};
   CHECK(c.run({"listen", "--json", "--timeout", "0.5", "--count", "3"}) == 75);
   CHECK(c.objects().size() == 2);
@@ -741,13 +738,13 @@ TEST_CASE("--timeout: a normal end, unless --count asked for more than came (exi
 
 TEST_CASE("a lost connection: exit 75 without --retries; with them, a new session, same output") {
   const auto lost = make_error(ErrorKind::temporary, "connection_lost", "", "connection lost");
-  Harness h;
+  ListenHarness h;
   h.scripts = {Script{{chat("m1", "one")}, lost}};
   CHECK(h.run({"listen", "--json"}) == 75);
   CHECK(h.opened == 1);
   CHECK(h.objects().size() == 2);  // what arrived before the loss is printed
 
-  Harness r;
+  ListenHarness r;
   r.scripts = {Script{{chat("m1", "one", "<origin-id xmlns='urn:xmpp:sid:0' id='o1'/>")}, lost},
                Script{{chat("m1", "one", "<origin-id xmlns='urn:xmpp:sid:0' id='o1'/>"),
                        chat("m2", "two")}}};
@@ -766,7 +763,7 @@ TEST_CASE("a lost connection: exit 75 without --retries; with them, a new sessio
                    xml::Element("presence", "jabber:client")) == 2);
 
   // Being replaced by another session (<conflict/>) is not worth fighting over.
-  Harness c;
+  ListenHarness c;
   c.scripts = {Script{{}, make_error(ErrorKind::temporary, "stream_error", "conflict", "replaced")},
                Script{}};
   CHECK(c.run({"listen", "--json", "--retries", "2"}) == 75);
@@ -780,7 +777,7 @@ TEST_CASE("stdout gone: a closed pipe ends quietly (exit 0), another write error
     CAPTURE(error);
     FailingBuffer buffer(error);
     std::ostream failing(&buffer);
-    Harness h;
+    ListenHarness h;
     h.stdout_stream = &failing;
     h.scripts = {Script{{chat("m1", "one"), chat("m2", "two")}}};
     CHECK(h.run({"listen", "--json", "--timeout", "10"}) == code);
@@ -802,7 +799,7 @@ TEST_CASE("usage errors are found before connecting: exit 64") {
         {"listen", "--count", "0"},
         {"listen", "--from", "a@b@c"}}) {
     CAPTURE(args.back());
-    Harness h;
+    ListenHarness h;
     CHECK(h.run(args) == 64);
     CHECK(h.opened == 0);
     CHECK(h.out.str().empty());

@@ -24,19 +24,11 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr std::string_view k_room = "coven@chat.example.test";
+constexpr std::string_view k_admin_room = "coven@chat.example.test";
 
-std::string human(const Report& report) {
-  std::ostringstream out;
-  report.print_human(out);
-  return out.str();
-}
+using test::human;
 
-std::vector<std::string> keys(const Json& doc) {
-  std::vector<std::string> k;
-  for (auto it = doc.begin(); it != doc.end(); ++it) k.push_back(it.key());
-  return k;
-}
+using test::keys;
 
 /// The owner form of the scripted room: name, persistence, a secret.
 std::string config_form(const std::string& name, bool persistent) {
@@ -144,16 +136,16 @@ TEST_CASE("muc admin arguments: usage errors before any login (exit 64, 66)") {
   const std::vector<std::vector<std::string>> bad{
       {"muc", "create", "coven@chat.example.test/nick"},
       {"muc", "config", "chat.example.test"},
-      {"muc", "affiliation", std::string(k_room), "bob@example.test"},
-      {"muc", "affiliation", std::string(k_room), "bob@example.test", "king"},
-      {"muc", "affiliation", std::string(k_room), "bob@example.test/res", "member"},
-      {"muc", "affiliation", std::string(k_room), "bob@example.test", "member", "--list",
+      {"muc", "affiliation", std::string(k_admin_room), "bob@example.test"},
+      {"muc", "affiliation", std::string(k_admin_room), "bob@example.test", "king"},
+      {"muc", "affiliation", std::string(k_admin_room), "bob@example.test/res", "member"},
+      {"muc", "affiliation", std::string(k_admin_room), "bob@example.test", "member", "--list",
        "owner"},
-      {"muc", "role", std::string(k_room), "nick", "king"},
-      {"muc", "config", std::string(k_room), "--set", "novalue"},
-      {"muc", "destroy", std::string(k_room), "--alternate", "chat.example.test"},
-      {"muc", "create", std::string(k_room), "--public", "--hidden"},
-      {"muc", "invite", std::string(k_room)},
+      {"muc", "role", std::string(k_admin_room), "nick", "king"},
+      {"muc", "config", std::string(k_admin_room), "--set", "novalue"},
+      {"muc", "destroy", std::string(k_admin_room), "--alternate", "chat.example.test"},
+      {"muc", "create", std::string(k_admin_room), "--public", "--hidden"},
+      {"muc", "invite", std::string(k_admin_room)},
   };
   for (const auto& args : bad) {
     AdminHarness h;
@@ -161,7 +153,7 @@ TEST_CASE("muc admin arguments: usage errors before any login (exit 64, 66)") {
     CHECK(h.opened == 0);
   }
   AdminHarness missing;
-  CHECK(missing.run({"muc", "config", std::string(k_room), "--set",
+  CHECK(missing.run({"muc", "config", std::string(k_admin_room), "--set",
                      "muc#roomconfig_roomdesc=@/nonexistent/file"}) == 66);
   CHECK(missing.opened == 0);
 }
@@ -169,7 +161,7 @@ TEST_CASE("muc admin arguments: usage errors before any login (exit 64, 66)") {
 TEST_CASE("muc admin plan: answers only when something is set; secrets only from files") {
   MucAdminArgs args;
   args.action = "config";
-  args.room = std::string(k_room);
+  args.room = std::string(k_admin_room);
   auto plan = plan_muc_admin(args);
   REQUIRE(plan.has_value());
   CHECK_FALSE(plan->answers);
@@ -202,7 +194,7 @@ TEST_CASE("muc admin plan: answers only when something is set; secrets only from
 
   MucAdminArgs aff;
   aff.action = "affiliation";
-  aff.room = std::string(k_room);
+  aff.room = std::string(k_admin_room);
   auto all = plan_muc_admin(aff);
   REQUIRE(all.has_value());
   CHECK(all->lists.size() == 4);
@@ -216,7 +208,7 @@ TEST_CASE("muc admin plan: answers only when something is set; secrets only from
 
 TEST_CASE("muc admin reports: JSON keys and human text") {
   MucCreateReport create;
-  create.room = std::string(k_room);
+  create.room = std::string(k_admin_room);
   create.created = true;
   create.persistent = false;
   create.changes = {{"muc#roomconfig_roomname", std::string("Name"), {}, {"Cave"}, false},
@@ -234,13 +226,13 @@ TEST_CASE("muc admin reports: JSON keys and human text") {
   CHECK(text.find("temporary") != std::string::npos);
 
   MucConfigChangeReport change;
-  change.room = std::string(k_room);
+  change.room = std::string(k_admin_room);
   change.changes = {{"v", std::nullopt, {"a\x1b"}, {"b"}, false}};
   CHECK(human(change).find("a\\x1b -> b") != std::string::npos);  // escaped (row 51)
   CHECK(keys(change.to_json()) == std::vector<std::string>{"room", "changes"});
 
   MucDestroyReport destroy;
-  destroy.room = std::string(k_room);
+  destroy.room = std::string(k_admin_room);
   CHECK(keys(destroy.to_json()) ==
         std::vector<std::string>{"room", "destroyed", "reason", "alternate"});
   MucInviteReport invite;
@@ -255,7 +247,7 @@ TEST_CASE("muc admin reports: JSON keys and human text") {
   CHECK(human(role).find("kicked x") == 0);
 
   MucAffiliationListReport lists;
-  lists.room = std::string(k_room);
+  lists.room = std::string(k_admin_room);
   AffiliationList owners;
   owners.affiliation = muc::Affiliation::owner;
   owners.error = make_error(ErrorKind::remote, "stanza_error", "forbidden", "not allowed");
@@ -270,7 +262,7 @@ TEST_CASE("muc admin reports: JSON keys and human text") {
 TEST_CASE("muc create: instant room, reserved room with settings, existing room") {
   AdminHarness instant;
   instant.room_is_new = true;
-  CHECK(instant.run({"--json", "muc", "create", std::string(k_room)}) == 0);
+  CHECK(instant.run({"--json", "muc", "create", std::string(k_admin_room)}) == 0);
   auto doc = instant.json();
   CHECK(doc["created"] == true);
   CHECK(doc["instant"] == true);
@@ -278,7 +270,7 @@ TEST_CASE("muc create: instant room, reserved room with settings, existing room"
 
   AdminHarness reserved;
   reserved.room_is_new = true;
-  CHECK(reserved.run({"--json", "muc", "create", std::string(k_room), "--name", "Cave",
+  CHECK(reserved.run({"--json", "muc", "create", std::string(k_admin_room), "--name", "Cave",
                       "--persistent"}) == 0);
   doc = reserved.json();
   CHECK(doc["instant"] == false);
@@ -289,25 +281,25 @@ TEST_CASE("muc create: instant room, reserved room with settings, existing room"
 
   AdminHarness unknown;
   unknown.room_is_new = true;
-  CHECK(unknown.run({"muc", "create", std::string(k_room), "--set", "muc#bogus=1"}) == 65);
+  CHECK(unknown.run({"muc", "create", std::string(k_admin_room), "--set", "muc#bogus=1"}) == 65);
   CHECK(unknown.err.str().find("muc#roomconfig_roomname") != std::string::npos);
 
   AdminHarness exists;
-  CHECK(exists.run({"--json", "muc", "create", std::string(k_room)}) == 1);
+  CHECK(exists.run({"--json", "muc", "create", std::string(k_admin_room)}) == 1);
   CHECK(exists.err.str().find(R"("condition":"conflict")") != std::string::npos);
   AdminHarness ok;
-  CHECK(ok.run({"--json", "muc", "create", std::string(k_room), "--exist-ok"}) == 0);
+  CHECK(ok.run({"--json", "muc", "create", std::string(k_admin_room), "--exist-ok"}) == 0);
   CHECK(ok.json()["created"] == false);
 }
 
 TEST_CASE("muc config: the form without changes; the changes with --set") {
   AdminHarness show;
-  CHECK(show.run({"--json", "muc", "config", std::string(k_room)}) == 0);
+  CHECK(show.run({"--json", "muc", "config", std::string(k_admin_room)}) == 0);
   auto doc = show.json();
-  CHECK(doc["room"] == std::string(k_room));
+  CHECK(doc["room"] == std::string(k_admin_room));
   CHECK(doc["form"]["fields"].size() == 5);
   AdminHarness set;
-  CHECK(set.run({"muc", "config", std::string(k_room), "--set", "muc#roomconfig_roomname=New",
+  CHECK(set.run({"muc", "config", std::string(k_admin_room), "--set", "muc#roomconfig_roomname=New",
                  "--members-only"}) == 0);
   CHECK(set.out.str().find("muc#roomconfig_roomname: Old -> New") != std::string::npos);
   CHECK(set.sent.empty());  // no join for the owner form (§10.2)
@@ -315,7 +307,7 @@ TEST_CASE("muc config: the form without changes; the changes with --set") {
 
 TEST_CASE("muc destroy, invite, affiliation, role") {
   AdminHarness destroy;
-  CHECK(destroy.run({"--json", "muc", "destroy", std::string(k_room), "--reason", "done",
+  CHECK(destroy.run({"--json", "muc", "destroy", std::string(k_admin_room), "--reason", "done",
                      "--alternate", "new@chat.example.test"}) == 0);
   CHECK(destroy.json()["alternate"] == "new@chat.example.test");
   REQUIRE(destroy.requests.size() == 1);
@@ -324,14 +316,14 @@ TEST_CASE("muc destroy, invite, affiliation, role") {
   CHECK(request->reason == "done");
 
   AdminHarness mediated;
-  CHECK(mediated.run({"--json", "muc", "invite", std::string(k_room), "alice@example.test",
+  CHECK(mediated.run({"--json", "muc", "invite", std::string(k_admin_room), "alice@example.test",
                       "carol@example.test"}) == 0);
   CHECK(mediated.json()["invited"].size() == 2);
   // Joined, one invitation message to the room, left.
   REQUIRE(mediated.sent.size() == 3);
-  CHECK(mediated.sent[1].attr("to") == std::string(k_room));
+  CHECK(mediated.sent[1].attr("to") == std::string(k_admin_room));
   AdminHarness direct;
-  CHECK(direct.run({"--json", "muc", "invite", std::string(k_room), "alice@example.test",
+  CHECK(direct.run({"--json", "muc", "invite", std::string(k_admin_room), "alice@example.test",
                     "--direct"}) == 0);
   CHECK(direct.json()["kind"] == "direct");
   REQUIRE(direct.sent.size() == 1);
@@ -339,16 +331,16 @@ TEST_CASE("muc destroy, invite, affiliation, role") {
 
   AdminHarness lists;
   lists.refused_lists = {"owner", "admin"};
-  CHECK(lists.run({"--json", "muc", "affiliation", std::string(k_room)}) == 1);
+  CHECK(lists.run({"--json", "muc", "affiliation", std::string(k_admin_room)}) == 1);
   auto doc = lists.json();
   REQUIRE(doc["lists"].size() == 4);
   CHECK(doc["lists"][0]["error"]["condition"] == "forbidden");
   CHECK(doc["lists"][2]["items"][0]["jid"] == "crone1@example.test");
   AdminHarness one;
-  CHECK(one.run({"muc", "affiliation", std::string(k_room), "--list", "member"}) == 0);
+  CHECK(one.run({"muc", "affiliation", std::string(k_admin_room), "--list", "member"}) == 0);
   CHECK(one.out.str().find("member (1):\n  crone1@example.test  nick crone") == 0);
   AdminHarness set;
-  CHECK(set.run({"--json", "muc", "affiliation", std::string(k_room), "bob2@example.test",
+  CHECK(set.run({"--json", "muc", "affiliation", std::string(k_admin_room), "bob2@example.test",
                  "member", "--reason", "welcome"}) == 0);
   REQUIRE(set.requests.size() == 1);
   auto items = muc::parse_admin_items(set.requests[0]);
@@ -357,11 +349,11 @@ TEST_CASE("muc destroy, invite, affiliation, role") {
   CHECK((*items)[0].affiliation == muc::Affiliation::member);
 
   AdminHarness kick;
-  CHECK(kick.run({"--json", "muc", "role", std::string(k_room), "pistol", "none", "--nick",
+  CHECK(kick.run({"--json", "muc", "role", std::string(k_admin_room), "pistol", "none", "--nick",
                   "boss"}) == 0);
   CHECK(kick.json()["role"] == "none");
   REQUIRE(kick.sent.size() == 2);  // join as boss, leave
-  CHECK(kick.sent[0].attr("to") == std::string(k_room) + "/boss");
+  CHECK(kick.sent[0].attr("to") == std::string(k_admin_room) + "/boss");
   REQUIRE(kick.requests.size() == 1);
   auto role = muc::parse_admin_items(kick.requests[0]);
   REQUIRE(role.has_value());

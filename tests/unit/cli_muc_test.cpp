@@ -8,8 +8,10 @@
 #include <variant>
 
 #include "app.hpp"
+#include "cli_support.hpp"
 #include "muc_report.hpp"
 #include "stanza/iq.hpp"
+#include "test_jid.hpp"
 #include "xep/disco/disco.hpp"
 #include "xep/mam/mam.hpp"
 #include "xep_fake_session.hpp"
@@ -22,35 +24,21 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr std::string_view k_room = "coven@chat.example.test";
-/// U+202E RIGHT-TO-LEFT OVERRIDE, as a room or an occupant could send it.
-constexpr std::string_view k_rlo = "\xe2\x80\xae";
+constexpr std::string_view k_cli_room = "coven@chat.example.test";
+using test::k_rlo;
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
-std::string human(const Report& report) {
-  std::ostringstream out;
-  report.print_human(out);
-  return out.str();
-}
+using test::human;
 
-std::vector<std::string> keys(const Json& doc) {
-  std::vector<std::string> k;
-  for (auto it = doc.begin(); it != doc.end(); ++it)
-    k.push_back(it.key());
-  return k;
-}
+using test::keys;
 
 muc::Occupant occupant(std::string nick, muc::Role role, muc::Affiliation affiliation,
                        std::optional<std::string> real = std::nullopt) {
   muc::Occupant o;
   o.nick = nick;
   // A nick can hold what no resourcepart may (bidi controls): the table shows it anyway.
-  if (auto full = Jid::parse(std::string(k_room) + "/" + nick)) o.occupant_jid = *full;
+  if (auto full = Jid::parse(std::string(k_cli_room) + "/" + nick)) o.occupant_jid = *full;
   o.role = role;
   o.affiliation = affiliation;
   if (real) o.jid = jid(*real);
@@ -59,7 +47,7 @@ muc::Occupant occupant(std::string nick, muc::Role role, muc::Affiliation affili
 
 muc::RoomInfo coven_info() {
   muc::RoomInfo info;
-  info.room = jid(k_room);
+  info.room = jid(k_cli_room);
   info.is_room = true;
   info.name = "A Dark Cave";
   info.features = {"http://jabber.org/protocol/muc", "muc_passwordprotected", "muc_hidden"};
@@ -119,7 +107,7 @@ TEST_CASE("occupant and subject JSON: every key, absent values null") {
                                       R"("show":null,"status":null,"self":false})");
   CHECK(subject_json({"Spells", jid("coven@chat.example.test/firstwitch"), false}).dump() ==
         R"({"text":"Spells","set_by":"firstwitch","from_room":false})");
-  CHECK(subject_json({"", jid(k_room), true}).dump() ==
+  CHECK(subject_json({"", jid(k_cli_room), true}).dump() ==
         R"({"text":"","set_by":null,"from_room":true})");
 }
 
@@ -129,7 +117,7 @@ TEST_CASE("list report: rooms with names, counts, flags and errors in place") {
   MucListReport report;
   report.list.service = jid("chat.example.test");
   muc::RoomListEntry a;
-  a.jid = jid(k_room);
+  a.jid = jid(k_cli_room);
   a.info = coven_info();
   a.occupants = 3;  // the name comes from the room's info when the service gave none
   muc::RoomListEntry b;
@@ -210,7 +198,7 @@ TEST_CASE("info report: every key; human fields with remote text escaped") {
 
 TEST_CASE("occupants report: aligned columns, us marked, hidden JIDs as '-'") {
   MucOccupantsReport report;
-  report.room = jid(k_room);
+  report.room = jid(k_cli_room);
   report.nick = "thirdwitch";
   report.occupants = {occupant("firstwitch", muc::Role::moderator, muc::Affiliation::owner,
                                "crone1@shakespeare.lit/desktop"),
@@ -218,7 +206,7 @@ TEST_CASE("occupants report: aligned columns, us marked, hidden JIDs as '-'") {
                       occupant(std::string("e") + std::string(k_rlo) + "vil",
                                muc::Role::visitor, muc::Affiliation::member)};
   report.occupants[1].self = true;
-  report.subject = muc::RoomSubject{"Spells", jid(k_room), true};
+  report.subject = muc::RoomSubject{"Spells", jid(k_cli_room), true};
   const auto doc = report.to_json();
   CHECK(keys(doc) == std::vector<std::string>{"room", "nick", "occupants", "subject"});
   CHECK(doc["nick"] == "thirdwitch");
@@ -240,7 +228,7 @@ TEST_CASE("occupants report: aligned columns, us marked, hidden JIDs as '-'") {
 
 TEST_CASE("subject report: read, none, set, cleared") {
   MucSubjectReport report;
-  report.room = jid(k_room);
+  report.room = jid(k_cli_room);
   CHECK(report.to_json().dump() == R"({"room":"coven@chat.example.test","subject":null,)"
                                    R"("changed":false})");
   CHECK(human(report) == "coven@chat.example.test sent no subject\n");
@@ -248,7 +236,7 @@ TEST_CASE("subject report: read, none, set, cleared") {
                                     jid("coven@chat.example.test/firstwitch"), false};
   CHECK(report.to_json()["subject"]["set_by"] == "firstwitch");
   CHECK(human(report) == "Fire \\u202eburn  (set by firstwitch)\n");
-  report.subject = muc::RoomSubject{"", jid(k_room), true};
+  report.subject = muc::RoomSubject{"", jid(k_cli_room), true};
   CHECK(human(report) == "(no subject)\n");
   report.changed = true;
   CHECK(human(report) == "subject of coven@chat.example.test cleared\n");
@@ -261,7 +249,7 @@ TEST_CASE("subject report: read, none, set, cleared") {
 
 TEST_CASE("history report: oldest first, bodies indented, subjects, withheld messages") {
   MucHistoryReport report;
-  report.room = jid(k_room);
+  report.room = jid(k_cli_room);
   CHECK(human(report) == "(no messages)\n");
   mam::ArchivedMessage one;
   one.id = "a1";
@@ -305,7 +293,7 @@ TEST_CASE("history report: oldest first, bodies indented, subjects, withheld mes
 
 TEST_CASE("joined event: JSON keys and the human line's tags") {
   muc::Joined joined;
-  joined.room = jid(k_room);
+  joined.room = jid(k_cli_room);
   joined.occupant = jid("coven@chat.example.test/thirdwitch_2");
   joined.status_codes = {100, 110, 170};
   joined.created = true;
@@ -323,7 +311,7 @@ TEST_CASE("joined event: JSON keys and the human line's tags") {
 
 TEST_CASE("occupant and subject events: JSON keys and human lines") {
   OccupantEvent event;
-  event.room = jid(k_room);
+  event.room = jid(k_cli_room);
   event.change = OccupantChange::joined;
   event.occupant = occupant("firstwitch", muc::Role::moderator, muc::Affiliation::owner,
                             "crone1@shakespeare.lit/desktop");
@@ -359,13 +347,13 @@ TEST_CASE("occupant and subject events: JSON keys and human lines") {
                       OccupantChange::banned, OccupantChange::destroyed})
     CHECK_FALSE(to_string(change).empty());
 
-  SubjectEvent subject{jid(k_room), {"Spells", jid("coven@chat.example.test/firstwitch"), false}};
+  SubjectEvent subject{jid(k_cli_room), {"Spells", jid("coven@chat.example.test/firstwitch"), false}};
   CHECK(to_json(JoinEvent{subject}).dump() ==
         R"({"kind":"subject","room":"coven@chat.example.test","text":"Spells",)"
         R"("set_by":"firstwitch","from_room":false})");
   CHECK(human_line(JoinEvent{subject}, "t") ==
         "[t] coven@chat.example.test subject: Spells (set by firstwitch)");
-  subject.subject = {"", jid(k_room), true};
+  subject.subject = {"", jid(k_cli_room), true};
   CHECK(human_line(JoinEvent{subject}, "t") == "[t] coven@chat.example.test has no subject");
 }
 
@@ -381,8 +369,8 @@ xml::Element presence(std::string_view nick, std::string_view inner, std::string
 
 muc::Joined joined_as(std::string_view nick) {
   muc::Joined joined;
-  joined.room = jid(k_room);
-  joined.occupant = jid(std::string(k_room) + "/" + std::string(nick));
+  joined.room = jid(k_cli_room);
+  joined.occupant = jid(std::string(k_cli_room) + "/" + std::string(nick));
   joined.status_codes = {110};
   return joined;
 }
@@ -564,7 +552,7 @@ TEST_CASE("--since: XEP-0082 date and time, or a duration ago") {
 }
 
 TEST_CASE("ROOM and SERVICE: bare JIDs, with and without localpart") {
-  CHECK(parse_room("Coven@Chat.Example.Test").value() == jid(k_room));
+  CHECK(parse_room("Coven@Chat.Example.Test").value() == jid(k_cli_room));
   for (const auto* bad : {"chat.example.test", "coven@chat.example.test/nick", "@@", ""}) {
     auto r = parse_room(bad);
     REQUIRE_FALSE_MESSAGE(r.has_value(), bad);
@@ -597,7 +585,7 @@ std::string occupant_presence(std::string_view nick, std::string_view item, bool
 std::vector<xml::Element> coven(const xml::Element& sent) {
   std::vector<xml::Element> answers;
   const auto to = Jid::parse(sent.attr("to").value_or(""));
-  if (!to || to->bare() != jid(k_room)) return answers;
+  if (!to || to->bare() != jid(k_cli_room)) return answers;
   if (sent.name() == "presence") {
     const auto& nick = to->resource();
     if (sent.attr("type") == "unavailable") {
@@ -634,7 +622,7 @@ std::vector<xml::Element> coven(const xml::Element& sent) {
   if (sent.name() == "message" && sent.child("subject", "jabber:client")) {
     // The reflection of our change, from our occupant JID (as Prosody sends it).
     auto reflection = sent;
-    reflection.set_attr("from", std::string(k_room) + "/bob");
+    reflection.set_attr("from", std::string(k_cli_room) + "/bob");
     reflection.set_attr("to", "bob@example.test/fake");
     answers.push_back(std::move(reflection));
   }
@@ -657,7 +645,7 @@ struct MucHarness {
       } else {
         info.identities = {{"conference", "text", std::string("The Coven"), std::nullopt}};
         info.features = {"http://jabber.org/protocol/muc", "muc_persistent"};
-        if (to == k_room) info.features.emplace_back("urn:xmpp:mam:2");
+        if (to == k_cli_room) info.features.emplace_back("urn:xmpp:mam:2");
       }
       return disco::make_info_result(iq, info);
     }
@@ -671,7 +659,7 @@ struct MucHarness {
             "<message from='coven@chat.example.test/firstwitch' type='groupchat'><body>" +
             std::string(id) + "</body></message>");
         auto result = mam::make_result(item, queryid);
-        result.set_attr("from", std::string(k_room));
+        result.set_attr("from", std::string(k_cli_room));
         result.set_attr("to", "bob@example.test/fake");
         session->deliver(result);
       }
@@ -715,7 +703,7 @@ struct MucHarness {
 
 TEST_CASE("muc join --json: the burst as NDJSON, ending at the subject; then we leave") {
   MucHarness h;
-  CHECK(h.run({"--json", "muc", "join", std::string(k_room)}) == 0);
+  CHECK(h.run({"--json", "muc", "join", std::string(k_cli_room)}) == 0);
   const auto docs = h.lines();
   REQUIRE(docs.size() == 5);
   CHECK(docs[0]["kind"] == "joined");
@@ -734,7 +722,7 @@ TEST_CASE("muc join --json: the burst as NDJSON, ending at the subject; then we 
 
 TEST_CASE("muc join --listen --count: live messages counted (not history), then exit 0") {
   MucHarness h;
-  CHECK(h.run({"muc", "join", std::string(k_room), "--listen", "--count", "1", "--history",
+  CHECK(h.run({"muc", "join", std::string(k_cli_room), "--listen", "--count", "1", "--history",
                "5"}) == 0);
   const auto text = h.out.str();
   CHECK(text.find("joined coven@chat.example.test as bob\n") == 0);
@@ -745,28 +733,28 @@ TEST_CASE("muc join --listen --count: live messages counted (not history), then 
   CHECK(text.find("coven@chat.example.test/firstwitch: live one") != std::string::npos);
 
   MucHarness more;
-  CHECK(more.run({"--timeout", "0.3", "muc", "join", std::string(k_room), "--listen", "--count",
+  CHECK(more.run({"--timeout", "0.3", "muc", "join", std::string(k_cli_room), "--listen", "--count",
                   "2"}) == 75);
   CHECK(more.err.str().find("with 1 of 2 messages") != std::string::npos);
   MucHarness until;
-  CHECK(until.run({"--timeout", "0.3", "muc", "join", std::string(k_room), "--listen"}) == 0);
+  CHECK(until.run({"--timeout", "0.3", "muc", "join", std::string(k_cli_room), "--listen"}) == 0);
 }
 
 TEST_CASE("muc join: a nick in use is exit 1 with conflict and the hint; the fallback works") {
   MucHarness h;
-  CHECK(h.run({"--json", "muc", "join", std::string(k_room), "--nick", "taken"}) == 1);
+  CHECK(h.run({"--json", "muc", "join", std::string(k_cli_room), "--nick", "taken"}) == 1);
   CHECK(h.err.str().find("--nick-fallback") != std::string::npos);
   CHECK(h.err.str().find(R"("condition":"conflict")") != std::string::npos);
   CHECK(h.out.str().empty());
   MucHarness f;
-  CHECK(f.run({"--json", "muc", "join", std::string(k_room), "--nick", "taken",
+  CHECK(f.run({"--json", "muc", "join", std::string(k_cli_room), "--nick", "taken",
                "--nick-fallback"}) == 0);
   CHECK(f.lines().at(0)["nick"] == "taken_2");
 }
 
 TEST_CASE("muc occupants, subject, info, history over the scripted room") {
   MucHarness occupants;
-  CHECK(occupants.run({"--json", "muc", "occupants", std::string(k_room)}) == 0);
+  CHECK(occupants.run({"--json", "muc", "occupants", std::string(k_cli_room)}) == 0);
   auto doc = nlohmann::json::parse(occupants.out.str());
   CHECK(doc["nick"] == "bob");
   REQUIRE(doc["occupants"].size() == 2);
@@ -775,18 +763,18 @@ TEST_CASE("muc occupants, subject, info, history over the scripted room") {
   CHECK(doc["subject"]["text"] == "Spells");
 
   MucHarness read;
-  CHECK(read.run({"muc", "subject", std::string(k_room)}) == 0);
+  CHECK(read.run({"muc", "subject", std::string(k_cli_room)}) == 0);
   CHECK(read.out.str() == "Spells  (set by firstwitch)\n");
 
   MucHarness set;
-  CHECK(set.run({"--json", "muc", "subject", std::string(k_room), "New topic"}) == 0);
+  CHECK(set.run({"--json", "muc", "subject", std::string(k_cli_room), "New topic"}) == 0);
   doc = nlohmann::json::parse(set.out.str());
   CHECK(doc["changed"] == true);
   CHECK(doc["subject"]["text"] == "New topic");
   CHECK(doc["subject"]["set_by"] == "bob");
 
   MucHarness info;
-  CHECK(info.run({"--json", "muc", "info", std::string(k_room)}) == 0);
+  CHECK(info.run({"--json", "muc", "info", std::string(k_cli_room)}) == 0);
   doc = nlohmann::json::parse(info.out.str());
   CHECK(doc["name"] == "The Coven");
   CHECK(doc["flags"]["persistent"] == true);
@@ -796,7 +784,7 @@ TEST_CASE("muc occupants, subject, info, history over the scripted room") {
   CHECK(nlohmann::json::parse(not_room.out.str())["is_room"] == false);
 
   MucHarness history;
-  CHECK(history.run({"--json", "muc", "history", std::string(k_room), "--max", "5", "--since",
+  CHECK(history.run({"--json", "muc", "history", std::string(k_cli_room), "--max", "5", "--since",
                      "2026-11-26T08:00:00Z"}) == 0);
   doc = nlohmann::json::parse(history.out.str());
   REQUIRE(doc["messages"].size() == 2);
@@ -811,7 +799,7 @@ TEST_CASE("muc occupants, subject, info, history over the scripted room") {
 }
 
 TEST_CASE("muc: bad arguments are exit 64 before any login") {
-  const std::string room(k_room);
+  const std::string room(k_cli_room);
   const std::vector<std::vector<std::string>> cases = {
       {"muc"},
       {"muc", "join"},

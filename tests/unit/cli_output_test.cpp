@@ -15,7 +15,7 @@ using namespace xmpp::cli;
 using namespace std::chrono;
 
 namespace {
-std::string human(const Report& r) {
+std::string printed(const Report& r) {
   std::ostringstream out;
   print_report(r, false, out);
   return out.str();
@@ -110,12 +110,12 @@ TEST_CASE("ping report: JSON and human") {
       R"({"jid":"example.test","replies":[{"seq":1,"rtt_ms":0.42},{"seq":2,"rtt_ms":12.346},{"seq":3,"rtt_ms":1.5}],)"
       R"("sent":3,"received":3,"lost":0,"min_ms":0.42,"avg_ms":4.755,"max_ms":12.346})"
       "\n");
-  CHECK(human(r) == "PING example.test: seq=1 time=0.420 ms\n"
+  CHECK(printed(r) == "PING example.test: seq=1 time=0.420 ms\n"
                     "PING example.test: seq=2 time=12.3 ms\n"
                     "PING example.test: seq=3 time=1.50 ms\n"
                     "3 sent, 3 received, 0% lost, rtt min/avg/max = 0.420/4.755/12.346 ms\n");
   r.streamed = 2;  // lines already printed as the replies came
-  CHECK(human(r) == "PING example.test: seq=3 time=1.50 ms\n"
+  CHECK(printed(r) == "PING example.test: seq=3 time=1.50 ms\n"
                     "3 sent, 3 received, 0% lost, rtt min/avg/max = 0.420/4.755/12.346 ms\n");
 
   PingReport lost;
@@ -125,9 +125,9 @@ TEST_CASE("ping report: JSON and human") {
       json(lost) ==
       R"({"jid":"example.test","replies":[],"sent":2,"received":0,"lost":2,"min_ms":null,"avg_ms":null,"max_ms":null})"
       "\n");
-  CHECK(human(lost) == "2 sent, 0 received, 100% lost\n");
+  CHECK(printed(lost) == "2 sent, 0 received, 100% lost\n");
   lost.replies = {{1, 250.0}};
-  CHECK(human(lost) ==
+  CHECK(printed(lost) ==
         "PING example.test: seq=1 time=250 ms\n2 sent, 1 received, 50% lost, rtt min/avg/max = "
         "250.000/250.000/250.000 ms\n");
 }
@@ -140,13 +140,13 @@ TEST_CASE("version report: JSON with nulls, human with escaping") {
       json(r) ==
       R"({"jid":"juliet@capulet.com/balcony","name":"Exodus","version":"0.7.0.4","os":"Windows-XP 5.01.2600"})"
       "\n");
-  CHECK(human(r) == "name:    Exodus\nversion: 0.7.0.4\nos:      Windows-XP 5.01.2600\n");
+  CHECK(printed(r) == "name:    Exodus\nversion: 0.7.0.4\nos:      Windows-XP 5.01.2600\n");
 
   r.info = {"evil\x1b[2J\r", std::nullopt, std::nullopt};
   CHECK(json(r) ==
         R"({"jid":"juliet@capulet.com/balcony","name":"evil\u001b[2J\r","version":null,"os":null})"
         "\n");
-  CHECK(human(r) == "name:    evil\\x1b[2J\\r\nversion: (not given)\n");
+  CHECK(printed(r) == "name:    evil\\x1b[2J\\r\nversion: (not given)\n");
 }
 
 TEST_CASE("time report: JSON and human") {
@@ -158,7 +158,7 @@ TEST_CASE("time report: JSON and human") {
         R"({"jid":"juliet@capulet.com/balcony","utc":"2006-12-19T17:58:35Z","tzo":"-06:00",)"
         R"("local":"2006-12-19T11:58:35-06:00","offset_ms":-1234.567})"
         "\n");
-  CHECK(human(r) == "local:  2006-12-19T11:58:35-06:00\n"
+  CHECK(printed(r) == "local:  2006-12-19T11:58:35-06:00\n"
                     "utc:    2006-12-19T17:58:35Z\n"
                     "offset: -1234.567 ms (their clock minus ours)\n");
 }

@@ -12,6 +12,7 @@
 #include "probe_report.hpp"
 #include "stanza/error.hpp"
 #include "stanza/iq.hpp"
+#include "test_jid.hpp"
 #include "xep/contacts/contacts.hpp"
 #include "xep/disco/disco.hpp"
 #include "xep/last/last.hpp"
@@ -29,11 +30,7 @@ namespace {
 constexpr std::int64_t k_now = 1'700'000'000;  // 2023-11-14T22:13:20Z
 constexpr std::int64_t k_day = 86400;
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
 net::CertificateSummary certificate(std::int64_t not_after) {
   net::CertificateSummary c;

@@ -10,6 +10,7 @@
 #include "pubsub_publish.hpp"
 #include "pubsub_report.hpp"
 #include "stanza/iq.hpp"
+#include "test_jid.hpp"
 #include "xep/disco/disco.hpp"
 #include "xep/pubsub/payloads.hpp"
 #include "xep_fake_session.hpp"
@@ -22,20 +23,11 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-/// U+202E RIGHT-TO-LEFT OVERRIDE, as a service could send it.
-constexpr std::string_view k_rlo = "\xe2\x80\xae";
+using test::k_rlo;
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
-std::string human(const Report& report) {
-  std::ostringstream out;
-  report.print_human(out);
-  return out.str();
-}
+using test::human;
 
 time::Timestamp stamp(std::string_view text) {
   auto t = time::parse_datetime(text);

@@ -14,6 +14,7 @@
 #include "roster_file.hpp"
 #include "roster_report.hpp"
 #include "stanza/iq.hpp"
+#include "test_jid.hpp"
 #include "xep/roster/roster.hpp"
 #include "xep_fake_session.hpp"
 
@@ -23,11 +24,7 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
 roster::Item item(std::string_view j, std::optional<std::string> name,
                   roster::SubscriptionState sub, std::vector<std::string> groups = {}) {
@@ -39,11 +36,7 @@ roster::Item item(std::string_view j, std::optional<std::string> name,
   return i;
 }
 
-std::string human(const Report& report) {
-  std::ostringstream out;
-  report.print_human(out);
-  return out.str();
-}
+using test::human;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -239,7 +232,7 @@ struct RosterServer {
   }
 };
 
-struct Harness {
+struct RosterHarness {
   std::ostringstream out, err;
   RosterServer server;
   stream::SessionInfo info;
@@ -279,7 +272,7 @@ struct Harness {
 }  // namespace
 
 TEST_CASE("roster: usage errors and bad files stop before any login") {
-  Harness h;
+  RosterHarness h;
   test::TempDir dir;
   CHECK(h.run({"roster", "add", "bob@example.test/phone"}) == 64);
   CHECK(h.err.str().find("bare JIDs") != std::string::npos);
@@ -295,7 +288,7 @@ TEST_CASE("roster: usage errors and bad files stop before any login") {
 }
 
 TEST_CASE("roster: `roster` alone lists; add, set and remove round-trip through the server") {
-  Harness h;
+  RosterHarness h;
   CHECK(h.run({"roster", "--json"}) == 0);
   CHECK(h.json() == Json::parse(R"({"items":[],"version":null})"));
   CHECK(h.run({"roster", "add", "bob@example.test", "--name", "Bob", "--group", "Friends",
@@ -323,7 +316,7 @@ TEST_CASE("roster: `roster` alone lists; add, set and remove round-trip through 
 }
 
 TEST_CASE("roster: with versioning offered, the next run sends the cached version") {
-  Harness h;
+  RosterHarness h;
   test::TempDir dir;
   h.cache_home = dir.path();
   h.info.stream_features = {std::string(roster::k_ns_rosterver)};
@@ -339,7 +332,7 @@ TEST_CASE("roster: with versioning offered, the next run sends the cached versio
 }
 
 TEST_CASE("roster import: the plan, --dry-run changes nothing, a second import changes nothing") {
-  Harness h;
+  RosterHarness h;
   test::TempDir dir;
   h.server.items = {item("bob@example.test", "Bobby", roster::SubscriptionState::both),
                     item("old@example.test", std::nullopt, roster::SubscriptionState::none)};
@@ -363,7 +356,7 @@ TEST_CASE("roster import: the plan, --dry-run changes nothing, a second import c
 }
 
 TEST_CASE("roster export: to a file (0600, indented) or to stdout") {
-  Harness h;
+  RosterHarness h;
   test::TempDir dir;
   h.server.items = {item("bob@example.test", "Bob", roster::SubscriptionState::both, {"F"})};
   CHECK(h.run({"roster", "export", dir.file("out.json"), "--json"}) == 0);

@@ -24,7 +24,7 @@ using namespace std::chrono;
 
 namespace {
 
-struct Harness {
+struct RunHarness {
   std::ostringstream out, err;
   test::FakeSession::Responder responder;
   milliseconds delay{0};
@@ -63,7 +63,7 @@ std::optional<xml::Element> pong(const xml::Element& iq) {
 }  // namespace
 
 TEST_CASE("ping --json: exit 0, one JSON document, the session closed, the password handed over") {
-  Harness h;
+  RunHarness h;
   h.responder = pong;
   CHECK(h.run({"-j", "alice@example.test", "--json", "ping", "example.test"}) == 0);
   const auto doc = nlohmann::json::parse(h.out.str());
@@ -80,7 +80,7 @@ TEST_CASE("ping --json: exit 0, one JSON document, the session closed, the passw
 }
 
 TEST_CASE("ping human: one line per reply, then the summary") {
-  Harness h;
+  RunHarness h;
   h.responder = pong;
   CHECK(h.run({"-j", "alice@example.test", "ping", "example.test", "--count", "3", "--interval",
                "0"}) == 0);
@@ -93,7 +93,7 @@ TEST_CASE("ping human: one line per reply, then the summary") {
 }
 
 TEST_CASE("ping: an error reply means no XEP-0199 support: exit 1, nothing on stdout") {
-  Harness h;
+  RunHarness h;
   h.responder = [](const xml::Element& iq) {
     return std::optional(
         stanza::make_error_reply(iq, stanza::make_stanza_error("service-unavailable")));
@@ -107,7 +107,7 @@ TEST_CASE("ping: an error reply means no XEP-0199 support: exit 1, nothing on st
 }
 
 TEST_CASE("ping: a ping left unanswered at the deadline still prints the summary; exit 75") {
-  Harness h;
+  RunHarness h;
   int calls = 0;
   h.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     return ++calls == 1 ? pong(iq) : std::nullopt;
@@ -122,7 +122,7 @@ TEST_CASE("ping: a ping left unanswered at the deadline still prints the summary
 }
 
 TEST_CASE("version and time: JSON reports") {
-  Harness h;
+  RunHarness h;
   h.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (version::is_request(iq)) return version::make_result(iq, {"Prosody", "0.12.4", "Linux"});
     const auto now = time_point_cast<microseconds>(system_clock::now());
@@ -141,7 +141,7 @@ TEST_CASE("version and time: JSON reports") {
 }
 
 TEST_CASE("no answer before --timeout: exit 75, 'timed out' on stderr, session closed") {
-  Harness h;
+  RunHarness h;
   CHECK(h.run({"-j", "alice@example.test", "--timeout", "0.2", "version", "example.test"}) == 75);
   CHECK(h.out.str().empty());
   CHECK(h.err.str().find("xmpp: ") == 0);
@@ -149,7 +149,7 @@ TEST_CASE("no answer before --timeout: exit 75, 'timed out' on stderr, session c
 }
 
 TEST_CASE("the deadline also bounds connecting: a hanging open ends with exit 75") {
-  Harness h;
+  RunHarness h;
   h.io.open_session =
       [](stream::SessionOptions) -> awaitable<Result<std::unique_ptr<stream::Session>>> {
     asio::steady_timer forever(co_await asio::this_coro::executor, hours(1));
@@ -168,7 +168,7 @@ TEST_CASE("the deadline also bounds connecting: a hanging open ends with exit 75
 }
 
 TEST_CASE("after --timeout, a server that never answers our close costs half a second, not two") {
-  Harness h;
+  RunHarness h;
   const auto close_delay = seconds(30);
   h.io.open_session = [&](stream::SessionOptions o)
       -> awaitable<Result<std::unique_ptr<stream::Session>>> {
@@ -188,7 +188,7 @@ TEST_CASE("session errors keep their exit class") {
   for (auto [kind, code] :
        {std::pair{ErrorKind::no_host, 68}, std::pair{ErrorKind::unavailable, 69},
         std::pair{ErrorKind::no_perm, 77}, std::pair{ErrorKind::protocol, 76}}) {
-    Harness h;
+    RunHarness h;
     h.io.open_session =
         [kind =
              kind](stream::SessionOptions) -> awaitable<Result<std::unique_ptr<stream::Session>>> {
@@ -200,12 +200,12 @@ TEST_CASE("session errors keep their exit class") {
 }
 
 TEST_CASE("no account, no password: exit 78 before anything is sent") {
-  Harness h;
+  RunHarness h;
   CHECK(h.run({"ping", "example.test"}) == 78);
   CHECK(h.err.str().find("no account") != std::string::npos);
   CHECK(h.opened == 0);
 
-  Harness none;
+  RunHarness none;
   Environment env;
   env.password = std::nullopt;
   auto parsed = parse_command_line({"-j", "alice@example.test", "ping", "example.test"}, env);
@@ -216,7 +216,7 @@ TEST_CASE("no account, no password: exit 78 before anything is sent") {
 }
 
 TEST_CASE("--anonymous opens without asking for a password") {
-  Harness h;
+  RunHarness h;
   h.responder = pong;
   h.prompter = [](std::string_view) -> Result<std::optional<Secret>> {
     FAIL("asked for a password");
@@ -232,7 +232,7 @@ TEST_CASE("--anonymous opens without asking for a password") {
 }
 
 TEST_CASE("time spent at the password prompt does not count against --timeout") {
-  Harness h;
+  RunHarness h;
   h.responder = pong;
   h.prompter = [](std::string_view) -> Result<std::optional<Secret>> {
     std::this_thread::sleep_for(milliseconds(400));  // a person typing
@@ -252,7 +252,7 @@ TEST_CASE("SIGINT and SIGTERM close the session gracefully: exit 130 and 143") {
     const int sig = signal_number;
     const int code = expected;
     CAPTURE(sig);
-    Harness h;
+    RunHarness h;
     h.responder = [sig = sig](const xml::Element&) -> std::optional<xml::Element> {
       std::raise(sig);  // arrives while the request is pending
       return std::nullopt;
@@ -266,7 +266,7 @@ TEST_CASE("SIGINT and SIGTERM close the session gracefully: exit 130 and 143") {
 }
 
 TEST_CASE("Ctrl-C while waiting for the next ping: the summary is printed, exit 130") {
-  Harness h;
+  RunHarness h;
   h.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     // The pong comes at once; the signal comes while waiting for the second ping's turn.
     auto later = std::make_shared<asio::steady_timer>(*h.executor, milliseconds(100));
@@ -284,7 +284,7 @@ TEST_CASE("Ctrl-C while waiting for the next ping: the summary is printed, exit 
 }
 
 TEST_CASE("Ctrl-C while a ping is pending: it is cut short, the summary is printed, exit 130") {
-  Harness h;
+  RunHarness h;
   int calls = 0;
   h.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     if (++calls < 3) return pong(iq);
@@ -302,7 +302,7 @@ TEST_CASE("Ctrl-C while a ping is pending: it is cut short, the summary is print
 }
 
 TEST_CASE("an exception in a command is a bug: exit 70") {
-  Harness h;
+  RunHarness h;
   Settings settings;
   const Runner boom = [](Context&) -> awaitable<Outcome> {
     throw std::logic_error("boom");
@@ -313,12 +313,12 @@ TEST_CASE("an exception in a command is a bug: exit 70") {
 }
 
 TEST_CASE("--insecure warns even with --quiet; -v prints the connection facts") {
-  Harness h;
+  RunHarness h;
   h.responder = pong;
   CHECK(h.run({"-j", "alice@example.test", "--insecure", "-q", "ping", "example.test"}) == 0);
   CHECK(h.err.str().find("xmpp: warning: --insecure") == 0);
 
-  Harness v;
+  RunHarness v;
   v.responder = pong;
   CHECK(v.run({"-j", "alice@example.test", "-v", "ping", "example.test"}) == 0);
   CHECK(v.err.str().find("xmpp: connected to 127.0.0.1:5222 (STARTTLS)") != std::string::npos);
@@ -329,7 +329,7 @@ TEST_CASE("--insecure warns even with --quiet; -v prints the connection facts") 
 TEST_CASE("--trace FILE: created 0600, one line per entry; an uncreatable file is exit 73") {
   test::TempDir dir;
   {
-    Harness h;
+    RunHarness h;
     h.responder = pong;
     const auto path = dir.file("trace.log");
     CHECK(h.run({"-j", "alice@example.test", "--trace", path, "ping", "example.test"}) == 0);
@@ -349,7 +349,7 @@ TEST_CASE("--trace FILE: created 0600, one line per entry; an uncreatable file i
   }
   {
     // An existing file of ours is truncated and tightened to 0600.
-    Harness h;
+    RunHarness h;
     h.responder = pong;
     const auto path = dir.write("old.log", "old secrets\n", 0644);
     CHECK(h.run({"-j", "alice@example.test", "--trace", path, "ping", "example.test"}) == 0);
@@ -359,12 +359,12 @@ TEST_CASE("--trace FILE: created 0600, one line per entry; an uncreatable file i
     CHECK(st.st_size == 0);
   }
   {
-    Harness h;
+    RunHarness h;
     const auto link = dir.file("link.log");
     REQUIRE(::symlink(dir.file("elsewhere").c_str(), link.c_str()) == 0);
     CHECK(h.run({"-j", "alice@example.test", "--trace", link, "ping", "example.test"}) == 73);
     CHECK(h.opened == 0);
-    Harness nodir;
+    RunHarness nodir;
     CHECK(nodir.run({"-j", "alice@example.test", "--trace", dir.file("no/such/dir"), "ping",
                      "example.test"}) == 73);
   }

@@ -4,11 +4,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <sys/stat.h>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "output.hpp"
 
 namespace xmpp::test {
 
@@ -46,5 +52,22 @@ class TempDir {
  private:
   std::string m_path;
 };
+
+/// U+202E RIGHT-TO-LEFT OVERRIDE, which a hostile peer puts in names to reorder the terminal.
+inline constexpr std::string_view k_rlo = "\xe2\x80\xae";
+
+/// A report as its human text.
+inline std::string human(const cli::Report& report) {
+  std::ostringstream out;
+  report.print_human(out);
+  return out.str();
+}
+
+/// The keys of a JSON object, in order.
+inline std::vector<std::string> keys(const nlohmann::ordered_json& doc) {
+  std::vector<std::string> k;
+  for (auto it = doc.begin(); it != doc.end(); ++it) k.push_back(it.key());
+  return k;
+}
 
 }  // namespace xmpp::test

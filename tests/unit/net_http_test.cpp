@@ -37,7 +37,7 @@ struct Spec {
   bool tls = true;
 };
 
-struct Seen {
+struct HttpSeen {
   bool handshake_ok = false;
   std::string handshake_error;
   std::string sni;
@@ -55,7 +55,7 @@ std::size_t content_length(const std::string& head) {
   return std::stoul(lower.substr(at + 17));
 }
 
-template <class Stream> awaitable<void> exchange(Stream& stream, const Spec& spec, Seen& seen) {
+template <class Stream> awaitable<void> exchange(Stream& stream, const Spec& spec, HttpSeen& seen) {
   boost::system::error_code ec;
   std::string data;
   char buf[8192];
@@ -85,7 +85,7 @@ template <class Stream> awaitable<void> exchange(Stream& stream, const Spec& spe
 }
 
 awaitable<void> serve(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> ctx, Spec spec,
-                      Seen& seen) {
+                      HttpSeen& seen) {
   boost::system::error_code ec;
   tcp::socket socket =
       co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -137,7 +137,7 @@ struct Rig {
 
   tcp::acceptor acceptor;
   DnsStub dns;
-  Seen seen;
+  HttpSeen seen;
   PutRequest request;
 };
 
@@ -341,7 +341,7 @@ TEST_CASE("put: a certificate from an unknown CA is refused; --insecure accepts 
     CHECK(refused.error().kind == ErrorKind::no_perm);
     CHECK(refused.error().code == "cert_untrusted");
 
-    rig.seen = Seen{};
+    rig.seen = HttpSeen{};
     rig.start(server_context(pki.leaf));
     rig.request.insecure = true;
     auto accepted = co_await put_file(rig.request);
@@ -362,7 +362,7 @@ TEST_CASE("put: an IP-literal host sends no SNI and verifies only with --insecur
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == "cert_name_mismatch");
 
-    rig.seen = Seen{};
+    rig.seen = HttpSeen{};
     rig.start(server_context(pki.leaf));
     rig.request.insecure = true;
     auto accepted = co_await put_file(rig.request);
@@ -467,7 +467,7 @@ TEST_CASE("put: interim 100 Continue is skipped; a huge body is cut off; close w
     REQUIRE_MESSAGE(interim, message_of(interim));
     CHECK(interim->status == 200);
 
-    rig.seen = Seen{};
+    rig.seen = HttpSeen{};
     rig.start(
         server_context(pki.leaf),
         Spec{Mode::respond,
@@ -479,14 +479,14 @@ TEST_CASE("put: interim 100 Continue is skipped; a huge body is cut off; close w
     CHECK(huge->body_truncated);
     CHECK(huge->body.empty());
 
-    rig.seen = Seen{};
+    rig.seen = HttpSeen{};
     rig.start(server_context(pki.leaf), Spec{Mode::close, "", true});
     auto closed = co_await put_file(rig.request);
     REQUIRE_FALSE(closed);
     CHECK(closed.error().kind != ErrorKind::software);
     CHECK((closed.error().code == "bad_http_response" || closed.error().code == "tls_truncated"));
 
-    rig.seen = Seen{};
+    rig.seen = HttpSeen{};
     rig.start(server_context(pki.leaf), Spec{Mode::respond, "SSH-2.0-OpenSSH\r\n\r\n", true});
     auto garbage = co_await put_file(rig.request);
     REQUIRE_FALSE(garbage);

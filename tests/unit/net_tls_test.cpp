@@ -23,7 +23,7 @@ namespace {
 constexpr const char* k_domain = "example.test";
 
 // What the server saw.
-struct Seen {
+struct TlsSeen {
   bool accepted = false;
   bool handshake_ok = false;
   std::string handshake_error;
@@ -73,7 +73,7 @@ awaitable<std::string> read_some_text(SslStream& stream) {
 }
 
 // One connection: optional STARTTLS preamble in plain text, then the handshake, then `after`.
-awaitable<void> serve(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> ctx, Seen& seen,
+awaitable<void> serve(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> ctx, TlsSeen& seen,
                       bool starttls, After after) {
   boost::system::error_code ec;
   tcp::socket socket =
@@ -144,7 +144,7 @@ struct Server {
       : acceptor(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
   unsigned short port() const { return acceptor.local_endpoint().port(); }
   tcp::acceptor acceptor;
-  Seen seen;
+  TlsSeen seen;
 };
 
 ConnectOptions options_for(unsigned short port, TlsMode mode, std::optional<std::string> ca_file) {
@@ -506,7 +506,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 void connect_once(const Cert& leaf, const std::vector<const Cert*>& chain,
                   std::optional<std::string> ca_file,
                   const std::function<void(ConnectOptions&)>& adjust,
-                  const std::function<void(Result<Connected>&, unsigned short, const Seen&)>& check,
+                  const std::function<void(Result<Connected>&, unsigned short, const TlsSeen&)>& check,
                   int max_version = 0) {
   run_with_deadline([&]() -> awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
@@ -563,7 +563,7 @@ TEST_CASE("report_only: a certificate failure completes the handshake and is rep
     std::string refused_message;
     unsigned short refused_port = 0;
     connect_once(c.leaf, {}, pki.ca_file, pin,
-                 [&](Result<Connected>& connected, unsigned short port, const Seen& seen) {
+                 [&](Result<Connected>& connected, unsigned short port, const TlsSeen& seen) {
                    REQUIRE_FALSE(connected);
                    CHECK(connected.error().kind == ErrorKind::no_perm);
                    CHECK(connected.error().code == c.code);
@@ -579,7 +579,7 @@ TEST_CASE("report_only: a certificate failure completes the handshake and is rep
           pin(o);
           o.policy.report_only = true;
         },
-        [&](Result<Connected>& connected, unsigned short port, const Seen&) {
+        [&](Result<Connected>& connected, unsigned short port, const TlsSeen&) {
           REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
           const TlsInfo& info = connected->transport->tls();
           CHECK(info.active);
@@ -610,7 +610,7 @@ TEST_CASE("a good certificate: verified, verify_error empty, the chain leaf firs
     connect_once(
         leaf, {&intermediate}, pki.ca_file,
         [&](ConnectOptions& o) { o.policy.report_only = report_only; },
-        [&](Result<Connected>& connected, unsigned short, const Seen&) {
+        [&](Result<Connected>& connected, unsigned short, const TlsSeen&) {
           REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
           const TlsInfo& info = connected->transport->tls();
           CHECK(info.verified);
@@ -667,7 +667,7 @@ TEST_CASE("keyUsage: the server's key must be allowed to sign (RFC 8446 §4.4.2.
       INFO("report_only " << report_only);
       connect_once(
           leaf, {}, pki.ca_file, [&](ConnectOptions& o) { o.policy.report_only = report_only; },
-          [&](Result<Connected>& connected, unsigned short, const Seen& seen) {
+          [&](Result<Connected>& connected, unsigned short, const TlsSeen& seen) {
             if (report_only || c.refusal == nullptr) {
               REQUIRE_MESSAGE(connected, (connected ? "" : connected.error().message));
               const TlsInfo& info = connected->transport->tls();
@@ -697,7 +697,7 @@ TEST_CASE("report_only keeps pins and --insecure as they are") {
         o.policy.report_only = true;
         o.policy.pins = {pin};
       },
-      [&](Result<Connected>& connected, unsigned short, const Seen&) {
+      [&](Result<Connected>& connected, unsigned short, const TlsSeen&) {
         REQUIRE(connected);
         CHECK(connected->transport->tls().verified);
         CHECK(connected->transport->tls().verify_error.empty());
@@ -710,7 +710,7 @@ TEST_CASE("report_only keeps pins and --insecure as they are") {
         o.policy.report_only = true;
         o.policy.insecure = true;
       },
-      [&](Result<Connected>& connected, unsigned short, const Seen&) {
+      [&](Result<Connected>& connected, unsigned short, const TlsSeen&) {
         REQUIRE(connected);
         CHECK_FALSE(connected->transport->tls().verified);
         CHECK(connected->transport->tls().verify_error.empty());
@@ -723,7 +723,7 @@ TEST_CASE("report_only does not excuse a handshake failure (TLS 1.1 server: tls_
   TestPki pki(dir);
   connect_once(
       pki.leaf, {}, pki.ca_file, [](ConnectOptions& o) { o.policy.report_only = true; },
-      [](Result<Connected>& connected, unsigned short, const Seen& seen) {
+      [](Result<Connected>& connected, unsigned short, const TlsSeen& seen) {
         REQUIRE_FALSE(connected);
         CHECK(connected.error().kind == ErrorKind::no_perm);
         CHECK(connected.error().code == "tls_failed");

@@ -11,7 +11,7 @@ using namespace xmpp::sasl;
 
 namespace {
 
-const Credentials k_user{"user", "pencil", ""};
+const Credentials k_choose_user{"user", "pencil", ""};
 const TlsState k_no_tls{};
 const TlsState k_tls12{true, true, false, "", "sep-data", "unique-data"};
 const TlsState k_tls13{true, true, true, "exporter-data", "sep-data", ""};
@@ -32,7 +32,7 @@ NonceSource fixed() {
 
 Result<std::unique_ptr<Mechanism>> run(const Offer& offer, const Policy& policy,
                                        const TlsState& tls) {
-  return choose(offer, policy, k_user, tls, fixed());
+  return choose(offer, policy, k_choose_user, tls, fixed());
 }
 
 std::string chosen(const Offer& offer, const Policy& policy, const TlsState& tls) {
@@ -223,8 +223,8 @@ TEST_CASE("-PLUS only: without usable binding data nothing is acceptable") {
 }
 
 TEST_CASE("the default nonce source gives distinct printable nonces") {
-  auto a = choose(Offer{{"SCRAM-SHA-256"}, {}, false}, Policy{}, k_user, k_no_tls);
-  auto b = choose(Offer{{"SCRAM-SHA-256"}, {}, false}, Policy{}, k_user, k_no_tls);
+  auto a = choose(Offer{{"SCRAM-SHA-256"}, {}, false}, Policy{}, k_choose_user, k_no_tls);
+  auto b = choose(Offer{{"SCRAM-SHA-256"}, {}, false}, Policy{}, k_choose_user, k_no_tls);
   REQUIRE(a);
   REQUIRE(b);
   auto fa = (*a)->initial_response();

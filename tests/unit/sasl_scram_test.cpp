@@ -46,11 +46,11 @@ constexpr const char* k_sha256_client_final =
     "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
 constexpr const char* k_sha256_server_final = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
-const Credentials k_user{"user", "pencil", ""};
+const Credentials k_scram_user{"user", "pencil", ""};
 
 // A SCRAM-SHA-256 mechanism that has sent the RFC 7677 client-first-message.
 std::unique_ptr<Mechanism> sha256_started() {
-  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_user, TlsState{}, k_sha256_nonce);
+  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_scram_user, TlsState{}, k_sha256_nonce);
   first(*m);
   return m;
 }
@@ -70,7 +70,7 @@ void check_error(const Result<void>& r, ErrorKind kind, const std::string& code)
 }  // namespace
 
 TEST_CASE("RFC 5802 §5 SCRAM-SHA-1 example, byte-exact") {
-  auto m = pick(Offer{{"SCRAM-SHA-1"}, {}, false}, k_user, TlsState{}, k_sha1_nonce);
+  auto m = pick(Offer{{"SCRAM-SHA-1"}, {}, false}, k_scram_user, TlsState{}, k_sha1_nonce);
   CHECK(m->name() == "SCRAM-SHA-1");
   CHECK(m->channel_binding().empty());
   CHECK(first(*m) == "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
@@ -81,7 +81,7 @@ TEST_CASE("RFC 5802 §5 SCRAM-SHA-1 example, byte-exact") {
 }
 
 TEST_CASE("RFC 7677 §3 SCRAM-SHA-256 example, byte-exact") {
-  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_user, TlsState{}, k_sha256_nonce);
+  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_scram_user, TlsState{}, k_sha256_nonce);
   CHECK(m->name() == "SCRAM-SHA-256");
   CHECK(first(*m) == "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
   auto final_message = m->respond(k_sha256_server_first);
@@ -140,7 +140,7 @@ TEST_CASE("SCRAM-SHA-256-PLUS with each channel-binding type") {
   for (const auto& c : cases) {
     CAPTURE(c.type);
     Offer offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {c.type}, true};
-    auto m = pick(offer, k_user, c.tls, k_sha256_nonce);
+    auto m = pick(offer, k_scram_user, c.tls, k_sha256_nonce);
     CHECK(m->name() == "SCRAM-SHA-256-PLUS");
     CHECK(m->channel_binding() == c.type);
     CHECK(first(*m) == std::string("p=") + c.type + ",,n=user,r=rOprNGfwEbeRWgbNEkqO");
@@ -155,7 +155,7 @@ TEST_CASE("SCRAM-SHA-256-PLUS with each channel-binding type") {
 
 TEST_CASE("gs2 header: y when we could bind but the server offered no -PLUS") {
   const TlsState tls13{true, true, true, "exporter-data", "", ""};
-  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_user, tls13, k_sha256_nonce);
+  auto m = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_scram_user, tls13, k_sha256_nonce);
   CHECK(first(*m) == "y,,n=user,r=rOprNGfwEbeRWgbNEkqO");
   auto final_message = m->respond(k_sha256_server_first);
   REQUIRE(final_message);
@@ -163,7 +163,7 @@ TEST_CASE("gs2 header: y when we could bind but the server offered no -PLUS") {
 }
 
 TEST_CASE("gs2 header: n without TLS, and n when -PLUS is offered but not usable") {
-  auto plain_tcp = pick(Offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, false}, k_user,
+  auto plain_tcp = pick(Offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, false}, k_scram_user,
                         TlsState{}, k_sha256_nonce);
   CHECK(plain_tcp->name() == "SCRAM-SHA-256");
   CHECK(first(*plain_tcp).rfind("n,,", 0) == 0);
@@ -171,7 +171,7 @@ TEST_CASE("gs2 header: n without TLS, and n when -PLUS is offered but not usable
   // TLS 1.3 without exporter data: -PLUS is skipped; "y" would make the server (which offered
   // -PLUS) abort, so "n".
   const TlsState no_exporter{true, true, true, "", "end-point", ""};
-  auto m = pick(Offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, false}, k_user, no_exporter,
+  auto m = pick(Offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, false}, k_scram_user, no_exporter,
                 k_sha256_nonce);
   CHECK(m->name() == "SCRAM-SHA-256");
   CHECK(first(*m).rfind("n,,", 0) == 0);
@@ -366,7 +366,7 @@ TEST_CASE("row 29: server-final-message failures") {
   SUBCASE("success before the exchange") {
     check_error(sha256_started()->verify_success(std::string(k_sha256_server_final)),
                 ErrorKind::no_perm, "auth_failed");
-    auto fresh = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_user, TlsState{}, k_sha256_nonce);
+    auto fresh = pick(Offer{{"SCRAM-SHA-256"}, {}, false}, k_scram_user, TlsState{}, k_sha256_nonce);
     check_error(fresh->verify_success(std::nullopt), ErrorKind::no_perm, "auth_failed");
   }
   SUBCASE("no second chance after a failure") {
@@ -404,7 +404,7 @@ TEST_CASE("XEP-0474 §4 example: h= over mechanisms and channel-binding types") 
       "r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6a09117a6-ac50-4f2f-93f1-93799c2bddf6,"
       "s=QSXCR+Q6sek8bf92,i=4096,h=G6k/rBLDqgOhRRaCuuatSDFkJ08=";
 
-  auto m = pick(offer, k_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
+  auto m = pick(offer, k_scram_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
   CHECK(m->name() == "SCRAM-SHA-1-PLUS");
   CHECK(first(*m) == "p=tls-exporter,,n=user,r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
   auto final_message = m->respond(server_first);
@@ -418,18 +418,18 @@ TEST_CASE("XEP-0474 §4 example: h= over mechanisms and channel-binding types") 
   SUBCASE("a stripped mechanism list no longer matches") {
     const Offer stripped{{"SCRAM-SHA-1"}, {"tls-server-end-point", "tls-exporter"}, true};
     const TlsState no_binding{true, true, true, "", "", ""};
-    auto d = pick(stripped, k_user, no_binding, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
+    auto d = pick(stripped, k_scram_user, no_binding, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
     first(*d);
     check_error(d->respond(server_first), ErrorKind::no_perm, "downgrade");
   }
   SUBCASE("a stripped channel-binding list no longer matches") {
     const Offer stripped{{"SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"}, {"tls-exporter"}, true};
-    auto d = pick(stripped, k_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
+    auto d = pick(stripped, k_scram_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
     first(*d);
     check_error(d->respond(server_first), ErrorKind::no_perm, "downgrade");
   }
   SUBCASE("a hash that is not base64") {
-    auto d = pick(offer, k_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
+    auto d = pick(offer, k_scram_user, tls, "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6");
     first(*d);
     check_error(
         d->respond("r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6abc,s=QSXCR+Q6sek8bf92,i=4096,h=***"),
@@ -452,12 +452,12 @@ TEST_CASE("XEP-0474 §5 rule 6: no common channel-binding type needs h=") {
   const TlsState tls{true, true, true, "exporter", "end-point", ""};
   const std::string base = "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
 
-  auto without = pick(offer, k_user, tls, k_sha256_nonce);
+  auto without = pick(offer, k_scram_user, tls, k_sha256_nonce);
   CHECK(without->name() == "SCRAM-SHA-256");
   CHECK(first(*without).rfind("n,,", 0) == 0);
   check_error(without->respond(base), ErrorKind::no_perm, "downgrade");
 
-  auto with = pick(offer, k_user, tls, k_sha256_nonce);
+  auto with = pick(offer, k_scram_user, tls, k_sha256_nonce);
   first(*with);
   CHECK(with->respond(base + ",h=" + ssdp_hash(ScramHash::sha256, offer)));
 }

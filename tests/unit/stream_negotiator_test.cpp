@@ -46,7 +46,7 @@ class FakeMechanism : public sasl::Mechanism {
   std::optional<std::string> m_initial;
 };
 
-struct Seen {
+struct NegotiatorSeen {
   sasl::Offer offer;
   sasl::Policy policy;
   sasl::Credentials credentials;
@@ -54,7 +54,7 @@ struct Seen {
   int calls = 0;
 };
 
-NegotiatorOptions options_for(Seen& seen, std::optional<std::string> initial = "init") {
+NegotiatorOptions options_for(NegotiatorSeen& seen, std::optional<std::string> initial = "init") {
   NegotiatorOptions o;
   o.jid = jid("alice@example.test");
   o.password = "secret";
@@ -122,7 +122,7 @@ void to_bind_features(Negotiator& n) {
 }  // namespace
 
 TEST_CASE("negotiator: STARTTLS offered -> <starttls/>, <proceed/> -> handshake, then restart") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   CHECK(n.waiting_for() == "the stream header");
   REQUIRE(n.on_header(header()));
@@ -147,7 +147,7 @@ TEST_CASE("negotiator: STARTTLS offered -> <starttls/>, <proceed/> -> handshake,
 }
 
 TEST_CASE("negotiator: STARTTLS offered but not required is still used") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   auto a =
@@ -160,7 +160,7 @@ TEST_CASE("negotiator: STARTTLS offered but not required is still used") {
 }
 
 TEST_CASE("negotiator: features without <starttls/> before TLS is a downgrade (row 24)") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   const Error e = feed_error(n, k_sasl_features);
@@ -171,7 +171,7 @@ TEST_CASE("negotiator: features without <starttls/> before TLS is a downgrade (r
 }
 
 TEST_CASE("negotiator: <failure/> to <starttls/> is no_perm (row 25)") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   feed(n, k_tls_features);
@@ -181,7 +181,7 @@ TEST_CASE("negotiator: <failure/> to <starttls/> is no_perm (row 25)") {
 }
 
 TEST_CASE("negotiator: anything but proceed/failure after <starttls/> is a stream error") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   feed(n, k_tls_features);
@@ -193,7 +193,7 @@ TEST_CASE("negotiator: anything but proceed/failure after <starttls/> is a strea
 }
 
 TEST_CASE("negotiator: direct TLS skips <starttls/> even when offered") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   n.set_tls(verified_tls());
   REQUIRE(n.on_header(header()));
@@ -206,7 +206,7 @@ TEST_CASE("negotiator: direct TLS skips <starttls/> even when offered") {
 }
 
 TEST_CASE("negotiator: the chooser sees the offer, policy, credentials and TLS state") {
-  Seen seen;
+  NegotiatorSeen seen;
   auto options = options_for(seen);
   options.sasl_mechanisms = {"SCRAM-SHA-256"};
   Negotiator n(std::move(options));
@@ -233,7 +233,7 @@ TEST_CASE("negotiator: the chooser sees the offer, policy, credentials and TLS s
 }
 
 TEST_CASE("negotiator: no <sasl-channel-binding/> means types not advertised") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   CHECK_FALSE(seen.offer.cb_types_advertised);
@@ -241,7 +241,7 @@ TEST_CASE("negotiator: no <sasl-channel-binding/> means types not advertised") {
 }
 
 TEST_CASE("negotiator: <auth/> carries the mechanism and the base64 initial response") {
-  Seen seen;
+  NegotiatorSeen seen;
   SUBCASE("initial response") {
     Negotiator n(options_for(seen, "init"));
     n.set_tls(verified_tls());
@@ -267,7 +267,7 @@ TEST_CASE("negotiator: <auth/> carries the mechanism and the base64 initial resp
 }
 
 TEST_CASE("negotiator: challenges are answered, base64 both ways") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   const std::string challenge =
@@ -283,7 +283,7 @@ TEST_CASE("negotiator: challenges are answered, base64 both ways") {
 }
 
 TEST_CASE("negotiator: a challenge that is not base64 is a bad-format stream error") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   const Error e =
@@ -293,7 +293,7 @@ TEST_CASE("negotiator: a challenge that is not base64 is a bad-format stream err
 }
 
 TEST_CASE("negotiator: a mechanism refusing a challenge aborts with its error") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   const std::string challenge = "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
@@ -304,7 +304,7 @@ TEST_CASE("negotiator: a mechanism refusing a challenge aborts with its error") 
 }
 
 TEST_CASE("negotiator: <success/> restarts the stream, authenticated") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   CHECK_FALSE(n.authenticated());
@@ -317,7 +317,7 @@ TEST_CASE("negotiator: <success/> restarts the stream, authenticated") {
 }
 
 TEST_CASE("negotiator: <success/> additional data is verified by the mechanism") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   const std::string success =
@@ -328,7 +328,7 @@ TEST_CASE("negotiator: <success/> additional data is verified by the mechanism")
 }
 
 TEST_CASE("negotiator: SASL <failure/> conditions") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_sasl(n);
   SUBCASE("not-authorized -> no_perm auth_failed") {
@@ -367,7 +367,7 @@ TEST_CASE("negotiator: SASL <failure/> conditions") {
 }
 
 TEST_CASE("negotiator: SASL outcome outside SASL is an attack (row 29)") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   feed(n, k_tls_features);
@@ -378,7 +378,7 @@ TEST_CASE("negotiator: SASL outcome outside SASL is an attack (row 29)") {
 }
 
 TEST_CASE("negotiator: <success/> instead of features is refused too") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   n.set_tls(verified_tls());
   REQUIRE(n.on_header(header()));
@@ -431,7 +431,7 @@ TEST_CASE("negotiator: the real chooser refuses PLAIN over unverified TLS") {
 }
 
 TEST_CASE("negotiator: bind with the configured resource, then XEP-0198 enable") {
-  Seen seen;
+  NegotiatorSeen seen;
   auto options = options_for(seen);
   options.resource = "cli";
   Negotiator n(std::move(options));
@@ -463,7 +463,7 @@ TEST_CASE("negotiator: bind with the configured resource, then XEP-0198 enable")
 }
 
 TEST_CASE("negotiator: without a resource the server assigns one") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_bind_features(n);
   auto a = feed(n, k_bind_features);
@@ -475,7 +475,7 @@ TEST_CASE("negotiator: without a resource the server assigns one") {
 }
 
 TEST_CASE("negotiator: <failed/> to <enable/> leaves stream management off") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_bind_features(n);
   feed(n, k_bind_features);
@@ -488,7 +488,7 @@ TEST_CASE("negotiator: <failed/> to <enable/> leaves stream management off") {
 }
 
 TEST_CASE("negotiator: enabled without resume is not resumable") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_bind_features(n);
   feed(n, k_bind_features);
@@ -500,7 +500,7 @@ TEST_CASE("negotiator: enabled without resume is not resumable") {
 }
 
 TEST_CASE("negotiator: stream management off by option, or not offered") {
-  Seen seen;
+  NegotiatorSeen seen;
   SUBCASE("option off") {
     auto options = options_for(seen);
     options.stream_management = false;
@@ -524,7 +524,7 @@ TEST_CASE("negotiator: stream management off by option, or not offered") {
 }
 
 TEST_CASE("negotiator: legacy session only when required") {
-  Seen seen;
+  NegotiatorSeen seen;
   SUBCASE("required") {
     Negotiator n(options_for(seen));
     to_bind_features(n);
@@ -565,7 +565,7 @@ TEST_CASE("negotiator: legacy session only when required") {
 }
 
 TEST_CASE("negotiator: bind conflict retries once with a random resource, then gives up") {
-  Seen seen;
+  NegotiatorSeen seen;
   auto options = options_for(seen);
   options.resource = "cli";
   Negotiator n(std::move(options));
@@ -593,7 +593,7 @@ TEST_CASE("negotiator: bind conflict retries once with a random resource, then g
 }
 
 TEST_CASE("negotiator: other bind errors") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_bind_features(n);
   feed(n, k_bind_features);
@@ -642,7 +642,7 @@ TEST_CASE("negotiator: other bind errors") {
 }
 
 TEST_CASE("negotiator: post-auth features without bind") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   to_bind_features(n);
   const Error e = feed_error(n, "<stream:features><sm xmlns='urn:xmpp:sm:3'/></stream:features>");
@@ -650,7 +650,7 @@ TEST_CASE("negotiator: post-auth features without bind") {
 }
 
 TEST_CASE("negotiator: anonymous login accepts a generated local part on our domain") {
-  Seen seen;
+  NegotiatorSeen seen;
   auto options = options_for(seen);
   options.jid = jid("example.test");
   options.anonymous = true;
@@ -675,7 +675,7 @@ TEST_CASE("negotiator: anonymous failure names the domain") {
 }
 
 TEST_CASE("negotiator: XEP-0198 resumption") {
-  Seen seen;
+  NegotiatorSeen seen;
   auto options = options_for(seen);
   options.resume = ResumeRequest{"sm-1", 7};
   Negotiator n(std::move(options));
@@ -721,7 +721,7 @@ TEST_CASE("negotiator: XEP-0198 resumption") {
 }
 
 TEST_CASE("negotiator: stream header checks") {
-  Seen seen;
+  NegotiatorSeen seen;
   SUBCASE("version missing") {
     Negotiator n(options_for(seen));
     auto r = n.on_header(header(""));
@@ -744,7 +744,7 @@ TEST_CASE("negotiator: stream header checks") {
 }
 
 TEST_CASE("negotiator: a stream error becomes its Error") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   const Error e =
@@ -755,7 +755,7 @@ TEST_CASE("negotiator: a stream error becomes its Error") {
 }
 
 TEST_CASE("negotiator: elements other than features are refused while waiting for features") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   const Error e = feed_error(n, "<foo xmlns='urn:example'/>");
@@ -777,7 +777,7 @@ TEST_CASE("negotiator: tls_state maps TLS facts for channel binding") {
 }
 
 TEST_CASE("negotiator: XEP-0198 nonzas nobody asked for are ignored (row 42)") {
-  Seen seen;
+  NegotiatorSeen seen;
   Negotiator n(options_for(seen));
   REQUIRE(n.on_header(header()));
   auto a = feed(n, "<enabled xmlns='urn:xmpp:sm:3' id='early' resume='true'/>");

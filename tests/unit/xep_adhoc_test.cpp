@@ -483,7 +483,7 @@ TEST_CASE("adhoc: describe_error says what a refusal means") {
 
 namespace {
 
-struct Fixture {
+struct AdhocFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("requester@domain/res")};
 };
@@ -533,7 +533,7 @@ const adhoc::Request& last_request(const test::FakeSession& session, adhoc::Requ
 }  // namespace
 
 TEST_CASE("adhoc ops: list keeps the responder's own commands only") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = config_responder;
   auto list = test::run_coroutine<Result<adhoc::CommandList>>(
       f.io, [&] { return adhoc::list(f.session, k_responder, milliseconds(500)); });
@@ -547,7 +547,7 @@ TEST_CASE("adhoc ops: list keeps the responder's own commands only") {
 }
 
 TEST_CASE("adhoc ops: a three-stage walk with prev, execute resolved per stage") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = config_responder;
   adhoc::Request sent;
   auto stage1 = test::run_coroutine<Result<adhoc::Response>>(
@@ -604,7 +604,7 @@ TEST_CASE("adhoc ops: a three-stage walk with prev, execute resolved per stage")
 }
 
 TEST_CASE("adhoc ops: an action the stage does not offer is refused before sending") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = config_responder;
   const auto stage1 = response_of("xep0050-ex11-stage1-form.xml");
   auto r = test::run_coroutine<Result<adhoc::Response>>(f.io, [&] {
@@ -620,7 +620,7 @@ TEST_CASE("adhoc ops: an action the stage does not offer is refused before sendi
 }
 
 TEST_CASE("adhoc ops: cancel and close end an open session without a form") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = config_responder;
   const auto stage2 = response_of("xep0050-ex13-stage2-form.xml");
   forms::Form submit;
@@ -646,7 +646,7 @@ TEST_CASE("adhoc ops: cancel and close end an open session without a form") {
 }
 
 TEST_CASE("adhoc ops: answers for another session or command are protocol errors") {
-  Fixture f;
+  AdhocFixture f;
   std::string sessionid = "other-session";
   std::string node = "config";
   f.session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
@@ -673,7 +673,7 @@ TEST_CASE("adhoc ops: answers for another session or command are protocol errors
 }
 
 TEST_CASE("adhoc ops: a later answer without sessionid keeps ours") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     adhoc::Response r;
     r.node = "config";
@@ -691,7 +691,7 @@ TEST_CASE("adhoc ops: a later answer without sessionid keeps ours") {
 }
 
 TEST_CASE("adhoc ops: refusals, timeouts and usage errors") {
-  Fixture f;
+  AdhocFixture f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     auto reply = stanza::make_error_reply(
         iq, stanza::make_stanza_error("forbidden", "You don't have permission to execute this command"));

@@ -19,7 +19,7 @@ using test::jid;
 
 namespace {
 
-struct Fixture {
+struct PagingFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("romeo@montague.net/orchard")};
 
@@ -85,7 +85,7 @@ std::optional<rsm::Request> set_of(const xml::Element& request) {
 }  // namespace
 
 TEST_CASE("items_all: an entity that does not page answers once, asked without <set/>") {
-  Fixture f;
+  PagingFixture f;
   f.session.responder = [](const xml::Element& iq) {
     // XEP-0030 example 12: eight items and no <set/>.
     auto result = test::example("xep0030-ex12-items-result.xml");
@@ -105,7 +105,7 @@ TEST_CASE("items_all: an entity that does not page answers once, asked without <
 }
 
 TEST_CASE("items_all: three pages with <count/>, asked with <after/> = the previous <last/>") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;  // 8 items, 3 a page: 3 + 3 + 2
   f.session.responder = std::ref(entity);
   const auto all = f.items_all("rooms");
@@ -133,7 +133,7 @@ TEST_CASE("items_all: three pages with <count/>, asked with <after/> = the previ
 }
 
 TEST_CASE("items_all: without <count/>, pages are read until an empty one") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;
   entity.with_count = false;
   f.session.responder = std::ref(entity);
@@ -149,7 +149,7 @@ TEST_CASE("items_all: without <count/>, pages are read until an empty one") {
 }
 
 TEST_CASE("items_all: a page with <count/> but no <last/> ends the walk (XEP-0059 example 16)") {
-  Fixture f;
+  PagingFixture f;
   f.session.responder = [](const xml::Element& iq) {
     disco::DiscoItems items;
     items.items = {disco::DiscoItem{jid("a.example.test"), std::nullopt, std::nullopt}};
@@ -167,7 +167,7 @@ TEST_CASE("items_all: a page with <count/> but no <last/> ends the walk (XEP-005
 }
 
 TEST_CASE("items_all: an entity that repeats the same <last/> is not asked forever") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;
   entity.ignore_after = true;
   f.session.responder = std::ref(entity);
@@ -181,7 +181,7 @@ TEST_CASE("items_all: an entity that repeats the same <last/> is not asked forev
   CHECK(f.session.requests.size() == 2);
 
   // Same without <count/>, where nothing else would stop the walk.
-  Fixture g;
+  PagingFixture g;
   PagingEntity endless;
   endless.ignore_after = true;
   endless.with_count = false;
@@ -194,7 +194,7 @@ TEST_CASE("items_all: an entity that repeats the same <last/> is not asked forev
 }
 
 TEST_CASE("items_all: max_pages bounds the walk and says the result is truncated") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;
   entity.size = 30;
   f.session.responder = std::ref(entity);
@@ -207,7 +207,7 @@ TEST_CASE("items_all: max_pages bounds the walk and says the result is truncated
   CHECK(f.session.requests.size() == 4);
 
   // Exactly enough pages is not truncated.
-  Fixture g;
+  PagingFixture g;
   PagingEntity small;
   small.size = 6;
   g.session.responder = std::ref(small);
@@ -218,7 +218,7 @@ TEST_CASE("items_all: max_pages bounds the walk and says the result is truncated
 }
 
 TEST_CASE("items_all: an error on page 2 fails the whole call, with its condition and page") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;
   entity.error_on_page = 2;
   f.session.responder = std::ref(entity);
@@ -231,7 +231,7 @@ TEST_CASE("items_all: an error on page 2 fails the whole call, with its conditio
   CHECK(f.session.requests.size() == 2);
 
   // On the first page the context is the one of disco::items().
-  Fixture g;
+  PagingFixture g;
   PagingEntity first;
   first.error_on_page = 1;
   g.session.responder = std::ref(first);
@@ -241,7 +241,7 @@ TEST_CASE("items_all: an error on page 2 fails the whole call, with its conditio
         0);
 
   // A later page that never comes is a timeout.
-  Fixture h;
+  PagingFixture h;
   PagingEntity silent;
   h.session.responder = [&silent](const xml::Element& iq) -> std::optional<xml::Element> {
     if (set_of(iq)) return std::nullopt;
@@ -257,7 +257,7 @@ TEST_CASE("items_all: an error on page 2 fails the whole call, with its conditio
 }
 
 TEST_CASE("items_all: items with a bad jid are skipped and count towards <count/>") {
-  Fixture f;
+  PagingFixture f;
   PagingEntity entity;
   entity.size = 4;
   entity.page_size = 2;

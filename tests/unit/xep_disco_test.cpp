@@ -19,7 +19,7 @@ using test::with_from;
 
 namespace {
 
-struct Fixture {
+struct DiscoFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("romeo@montague.net/orchard")};
 };
@@ -209,7 +209,7 @@ TEST_CASE("disco: a result without the right <query/> is a protocol error") {
 }
 
 TEST_CASE("disco::info sends the request with its node and parses the result") {
-  Fixture f;
+  DiscoFixture f;
   f.session.responder = [](const xml::Element& iq) {
     disco::DiscoInfo info;
     info.node = iq.child("query", disco::k_ns_info)->attr("node");
@@ -228,7 +228,7 @@ TEST_CASE("disco::info sends the request with its node and parses the result") {
 }
 
 TEST_CASE("disco::items parses; errors keep the condition and name what was asked") {
-  Fixture f;
+  DiscoFixture f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (iq.attr("to") == "gone.example.test")
       return stanza::make_error_reply(iq, stanza::make_stanza_error("item-not-found"));

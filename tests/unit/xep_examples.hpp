@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "jid/jid.hpp"
+#include "test_jid.hpp"
 #include "xep_fake_session.hpp"
 #include "xml/element.hpp"
 
@@ -50,10 +51,13 @@ inline xml::Element with_from(xml::Element e, const xml::Element& example) {
   return e;
 }
 
-inline Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE_MESSAGE(j.has_value(), text);
-  return *j;
+/// The example stanza in tests/fixtures/`fixture` as the answer to `request`: its id, and from
+/// the address the request went to.
+inline xml::Element example_answer(const xml::Element& request, const std::string& fixture) {
+  auto e = example(fixture);
+  e.set_attr("id", *request.attr("id"));
+  e.set_attr("from", *request.attr("to"));
+  return e;
 }
 
 }  // namespace xmpp::test

@@ -20,7 +20,7 @@ using test::with_from;
 
 namespace {
 
-std::string file(int number, const char* slug) {
+std::string ft_example(int number, const char* slug) {
   return "xep0234-ex" + std::to_string(number) + "-" + slug + ".xml";
 }
 
@@ -49,7 +49,7 @@ const std::string k_sha1 = "w0mcJylzCn+AfvuGdqkty2+KP48=";
 }  // namespace
 
 TEST_CASE("XEP-0234 §6.1 offer: example 1 read, and built from a File and the S5B transport") {
-  const auto ex = example(file(1, "offer"));
+  const auto ex = example(ft_example(1, "offer"));
   const auto j = jingle_of(ex);
   REQUIRE(j.contents.size() == 1);
   const auto& content = j.contents[0];
@@ -82,7 +82,7 @@ TEST_CASE("XEP-0234 §6.1 offer: example 1 read, and built from a File and the S
 }
 
 TEST_CASE("XEP-0234 §6.1 accept (example 3), §8.2 hash-used (example 16)") {
-  const auto accept_ex = example(file(3, "accept"));
+  const auto accept_ex = example(ft_example(3, "accept"));
   const auto accept = jingle_of(accept_ex);
   CHECK(jingle::validate(accept));
   const auto f = file_of(accept.contents.at(0));
@@ -93,7 +93,7 @@ TEST_CASE("XEP-0234 §6.1 accept (example 3), §8.2 hash-used (example 16)") {
       jingle::make_session_accept("851ba2", jid("juliet@capulet.example/yn0cl4bnw0yr3vym"), {c}),
       accept_ex);
 
-  const auto used_ex = example(file(16, "hash-used"));
+  const auto used_ex = example(ft_example(16, "hash-used"));
   const auto used = jingle_of(used_ex);
   const auto g = file_of(used.contents.at(0));
   CHECK(g.hashes.empty());
@@ -106,7 +106,7 @@ TEST_CASE("XEP-0234 §6.1 accept (example 3), §8.2 hash-used (example 16)") {
 }
 
 TEST_CASE("XEP-0234 §6.2 request (example 5), §6.3 content-add (example 6), §6.4 range (8)") {
-  const auto request = jingle_of(example(file(5, "request")));
+  const auto request = jingle_of(example(ft_example(5, "request")));
   CHECK_FALSE(jingle_ft::is_offer(request.contents.at(0)));
   const auto wanted = file_of(request.contents[0]);
   CHECK_FALSE(wanted.name);
@@ -116,10 +116,10 @@ TEST_CASE("XEP-0234 §6.2 request (example 5), §6.3 content-add (example 6), §
   c.description = jingle_ft::make_description(wanted);
   check_iq(
       jingle::make_session_initiate("uj3b2", jid("juliet@capulet.example/yn0cl4bnw0yr3vym"), {c}),
-      example(file(5, "request")));
+      example(ft_example(5, "request")));
 
   // Example 6 writes name before media-type: compared as data, not as bytes.
-  const auto add_ex = example(file(6, "content-add"));
+  const auto add_ex = example(ft_example(6, "content-add"));
   const auto add = jingle_of(add_ex);
   CHECK(add.action == jingle::Action::content_add);
   CHECK(jingle::validate(add));
@@ -129,7 +129,7 @@ TEST_CASE("XEP-0234 §6.2 request (example 5), §6.3 content-add (example 6), §
   CHECK(jingle_ft::parse_file(jingle_ft::make_file(second)) == second);
   CHECK(jingle::parse(jingle::to_element(add)) == add);
 
-  const auto ranged_ex = example(file(8, "offer-range"));
+  const auto ranged_ex = example(ft_example(8, "offer-range"));
   const auto ranged = jingle_of(ranged_ex);
   const auto part = file_of(ranged.contents.at(0));
   REQUIRE(part.range);
@@ -145,11 +145,11 @@ TEST_CASE("XEP-0234 §6.2 request (example 5), §6.3 content-add (example 6), §
 }
 
 TEST_CASE("XEP-0234 §6.5, §6.6 abort and end: examples 9, 10, 12") {
-  const auto all_ex = example(file(9, "abort-all"));
+  const auto all_ex = example(ft_example(9, "abort-all"));
   check_iq(jingle::make_session_terminate("a73sjjvkla37jfea",
                                           jingle::make_reason(jingle::ReasonCondition::cancel)),
            all_ex);
-  const auto remove_ex = example(file(10, "content-remove"));
+  const auto remove_ex = example(ft_example(10, "content-remove"));
   const auto remove = jingle_of(remove_ex);
   jingle::Content named;
   named.name = "a-file-offer";
@@ -159,11 +159,11 @@ TEST_CASE("XEP-0234 §6.5, §6.6 abort and end: examples 9, 10, 12") {
   CHECK(remove.contents.at(0).name == "a-file-offer");
   check_iq(jingle::make_session_terminate("a73sjjvkla37jfea",
                                           jingle::make_reason(jingle::ReasonCondition::success)),
-           example(file(12, "terminate-success")));
+           example(ft_example(12, "terminate-success")));
 }
 
 TEST_CASE("XEP-0234 §8.1 received (example 13), §8.2 checksum (examples 14, 15)") {
-  const auto received_ex = example(file(13, "received"));
+  const auto received_ex = example(ft_example(13, "received"));
   const auto received = jingle_of(received_ex);
   REQUIRE(received.payloads.size() == 1);
   const auto r = jingle_ft::parse_received(received.payloads[0]);
@@ -172,7 +172,7 @@ TEST_CASE("XEP-0234 §8.1 received (example 13), §8.2 checksum (examples 14, 15
   CHECK(r->name == "a-file-offer");
   check_iq(jingle::make_session_info(received.sid, jingle_ft::make_received(*r)), received_ex);
 
-  const auto checksum_ex = example(file(14, "checksum"));
+  const auto checksum_ex = example(ft_example(14, "checksum"));
   const auto checksum = jingle_ft::parse_checksum(jingle_of(checksum_ex).payloads.at(0));
   REQUIRE(checksum);
   CHECK(checksum->name == "a-file-offer");
@@ -180,7 +180,7 @@ TEST_CASE("XEP-0234 §8.1 received (example 13), §8.2 checksum (examples 14, 15
   check_iq(jingle::make_session_info("a73sjjvkla37jfea", jingle_ft::make_checksum(*checksum)),
            checksum_ex);
 
-  const auto range_ex = example(file(15, "checksum-range"));
+  const auto range_ex = example(ft_example(15, "checksum-range"));
   const auto ranged = jingle_ft::parse_checksum(jingle_of(range_ex).payloads.at(0));
   REQUIRE(ranged);
   REQUIRE(ranged->file.range);
@@ -200,7 +200,7 @@ TEST_CASE("XEP-0234 §8.1 received (example 13), §8.2 checksum (examples 14, 15
 }
 
 TEST_CASE("XEP-0234 §9 errors: examples 17 and 18") {
-  const auto na_ex = example(file(17, "file-not-available"));
+  const auto na_ex = example(ft_example(17, "file-not-available"));
   const auto na = jingle_of(na_ex);
   REQUIRE(na.reason);
   CHECK(jingle_ft::ft_condition(*na.reason) == jingle_ft::FtCondition::file_not_available);
@@ -209,7 +209,7 @@ TEST_CASE("XEP-0234 §9 errors: examples 17 and 18") {
                jingle_ft::make_reason(jingle_ft::FtCondition::file_not_available)),
            na_ex);
 
-  const auto big_ex = example(file(18, "file-too-large"));
+  const auto big_ex = example(ft_example(18, "file-too-large"));
   const auto big = jingle_of(big_ex);
   CHECK(big.reason->condition == jingle::ReasonCondition::media_error);
   CHECK(jingle_ft::ft_condition(*big.reason) == jingle_ft::FtCondition::file_too_large);
@@ -221,7 +221,7 @@ TEST_CASE("XEP-0234 §9 errors: examples 17 and 18") {
 }
 
 TEST_CASE("XEP-0234 §10 example 20: the features a file-transfer peer advertises") {
-  const auto info = disco::parse_info_result(example(file(20, "disco-info")));
+  const auto info = disco::parse_info_result(example(ft_example(20, "disco-info")));
   REQUIRE(info);
   CHECK(info->has_feature(std::string(jingle::k_ns)));
   CHECK(info->has_feature(std::string(jingle_ft::k_ns)));

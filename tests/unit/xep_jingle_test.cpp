@@ -16,11 +16,11 @@ using test::with_from;
 
 namespace {
 
-std::string file(int number, const char* slug) {
+std::string jingle_example(int number, const char* slug) {
   return "xep0166-ex" + std::to_string(number) + "-" + slug + ".xml";
 }
 
-const xml::Element& jingle_of(const xml::Element& iq) {
+const xml::Element& jingle_element_of(const xml::Element& iq) {
   const auto* j = iq.child("jingle", jingle::k_ns);
   REQUIRE(j != nullptr);
   return *j;
@@ -29,7 +29,7 @@ const xml::Element& jingle_of(const xml::Element& iq) {
 /// Reads the example's <jingle/>, builds the iq back from the struct and compares.
 jingle::Jingle round_trip(const std::string& name) {
   const auto ex = example(name);
-  auto parsed = jingle::parse(jingle_of(ex));
+  auto parsed = jingle::parse(jingle_element_of(ex));
   REQUIRE_MESSAGE(parsed, (parsed ? "" : parsed.error().message));
   CHECK(jingle::validate(*parsed));
   const auto built = jingle::make_iq(jid(*ex.attr("to")), *parsed, *ex.attr("id"));
@@ -53,7 +53,7 @@ std::string app_condition(const xml::Element& error_reply) {
 }  // namespace
 
 TEST_CASE("XEP-0166 §6.2 session-initiate: example 10 read, and built from the builder") {
-  const auto j = round_trip(file(10, "session-initiate"));
+  const auto j = round_trip(jingle_example(10, "session-initiate"));
   CHECK(j.action == jingle::Action::session_initiate);
   CHECK(j.sid == "a73sjjvkla37jfea");
   CHECK(j.initiator == "romeo@montague.lit/orchard");
@@ -69,7 +69,7 @@ TEST_CASE("XEP-0166 §6.2 session-initiate: example 10 read, and built from the 
   CHECK(c.transport->ns() == "urn:xmpp:jingle:transports:ice-udp:1");
   CHECK(c.transport->children("candidate", c.transport->ns()).size() == 2);
 
-  const auto ex = example(file(10, "session-initiate"));
+  const auto ex = example(jingle_example(10, "session-initiate"));
   const auto built = jingle::make_session_initiate("a73sjjvkla37jfea",
                                                    jid("romeo@montague.lit/orchard"), j.contents);
   CHECK(canonical(with_from(jingle::make_iq(jid("juliet@capulet.lit/balcony"), built, "xs51r0k4"),
@@ -77,23 +77,23 @@ TEST_CASE("XEP-0166 §6.2 session-initiate: example 10 read, and built from the 
 }
 
 TEST_CASE("XEP-0166 stub examples 1-3 and the security precondition stub 35, security-info 36") {
-  CHECK(round_trip(file(1, "initiate-stub")).contents.at(0).name == "this-is-a-stub");
-  const auto accept = round_trip(file(2, "accept-stub"));
+  CHECK(round_trip(jingle_example(1, "initiate-stub")).contents.at(0).name == "this-is-a-stub");
+  const auto accept = round_trip(jingle_example(2, "accept-stub"));
   CHECK(accept.action == jingle::Action::session_accept);
   CHECK(accept.responder == "juliet@capulet.lit/balcony");
-  CHECK(round_trip(file(3, "terminate-stub")).reason->condition ==
+  CHECK(round_trip(jingle_example(3, "terminate-stub")).reason->condition ==
         jingle::ReasonCondition::success);
-  const auto secured = round_trip(file(35, "initiate-security-stub"));
+  const auto secured = round_trip(jingle_example(35, "initiate-security-stub"));
   REQUIRE(secured.contents.at(0).security);
   CHECK(secured.contents[0].security->ns() == "urn:xmpp:jingle:security:stub:0");
-  const auto info = round_trip(file(36, "security-info"));
+  const auto info = round_trip(jingle_example(36, "security-info"));
   CHECK(info.action == jingle::Action::security_info);
   CHECK(info.contents.at(0).security.has_value());
 }
 
 TEST_CASE("XEP-0166 §6.5 session-accept: example 17 read and built") {
-  const auto j = round_trip(file(17, "session-accept"));
-  const auto ex = example(file(17, "session-accept"));
+  const auto j = round_trip(jingle_example(17, "session-accept"));
+  const auto ex = example(jingle_example(17, "session-accept"));
   const auto built =
       jingle::make_session_accept(j.sid, jid("juliet@capulet.lit/balcony"), j.contents);
   CHECK(canonical(with_from(jingle::make_iq(jid("romeo@montague.lit/orchard"), built, "jd82f517"),
@@ -114,16 +114,16 @@ TEST_CASE("XEP-0166 §6.7 session-terminate: examples 19-27, each reason built b
     const auto& [number, slug, condition] = item;
     const int shown = std::get<0>(item);  // clang 14 cannot capture a structured binding
     CAPTURE(shown);
-    const auto j = round_trip(file(number, slug));
+    const auto j = round_trip(jingle_example(number, slug));
     REQUIRE(j.reason);
     CHECK(j.reason->condition == condition);
-    const auto ex = example(file(number, slug));
+    const auto ex = example(jingle_example(number, slug));
     const auto built = jingle::make_session_terminate(j.sid, jingle::make_reason(condition));
     CHECK(canonical(with_from(jingle::make_iq(jid(*ex.attr("to")), built, *ex.attr("id")), ex)) ==
           canonical(ex));
   }
   // Example 22: alternative-session names the other session.
-  const auto alt = round_trip(file(22, "terminate-alternative"));
+  const auto alt = round_trip(jingle_example(22, "terminate-alternative"));
   CHECK(alt.reason->condition == jingle::ReasonCondition::alternative_session);
   CHECK(alt.reason->alternative_sid == "b84tkkwlmb48kgfb");
 }
@@ -148,17 +148,17 @@ TEST_CASE("XEP-0166 §7.4 reason: text, a detail element, unknown conditions") {
 }
 
 TEST_CASE("XEP-0166 §6.8 session-info: ringing payload (example 30) and the ping (example 32)") {
-  const auto ringing = round_trip(file(30, "session-info-ringing"));
+  const auto ringing = round_trip(jingle_example(30, "session-info-ringing"));
   REQUIRE(ringing.payloads.size() == 1);
   CHECK(ringing.payloads[0].is("ringing", "urn:xmpp:jingle:apps:rtp:1:info"));
-  const auto ex = example(file(30, "session-info-ringing"));
+  const auto ex = example(jingle_example(30, "session-info-ringing"));
   const auto built = jingle::make_session_info(ringing.sid, ringing.payloads[0]);
   CHECK(canonical(with_from(jingle::make_iq(jid(*ex.attr("to")), built, *ex.attr("id")), ex)) ==
         canonical(ex));
 
-  const auto ping = round_trip(file(32, "session-ping"));
+  const auto ping = round_trip(jingle_example(32, "session-ping"));
   CHECK(ping.payloads.empty());
-  const auto ping_ex = example(file(32, "session-ping"));
+  const auto ping_ex = example(jingle_example(32, "session-ping"));
   CHECK(
       canonical(with_from(jingle::make_iq(jid(*ping_ex.attr("to")),
                                           jingle::make_session_info(ping.sid), *ping_ex.attr("id")),
@@ -176,7 +176,7 @@ TEST_CASE("XEP-0166 §10 errors: examples 29, 31, 34, 37 built and read") {
     const auto& [number, slug, condition] = item;
     const int shown = std::get<0>(item);  // clang 14 cannot capture a structured binding
     CAPTURE(shown);
-    const auto ex = example(file(number, slug));
+    const auto ex = example(jingle_example(number, slug));
     CHECK(jingle::error_condition(ex) == condition);
     // The request the example answers, rebuilt from the example's addresses.
     auto request =
@@ -187,16 +187,16 @@ TEST_CASE("XEP-0166 §10 errors: examples 29, 31, 34, 37 built and read") {
     CHECK(app_condition(reply) == jingle::to_string(condition));
   }
   // Examples 12 and 16 carry no Jingle condition.
-  CHECK_FALSE(jingle::error_condition(example(file(12, "unknown-initiator"))));
-  CHECK_FALSE(jingle::error_condition(example(file(16, "malformed"))));
-  CHECK(stanza::make_error_reply(example(file(10, "session-initiate")),
+  CHECK_FALSE(jingle::error_condition(example(jingle_example(12, "unknown-initiator"))));
+  CHECK_FALSE(jingle::error_condition(example(jingle_example(16, "malformed"))));
+  CHECK(stanza::make_error_reply(example(jingle_example(10, "session-initiate")),
                                  jingle::make_resource_constraint())
             .child("error", "jabber:client")
             ->attr("type") == "wait");
 }
 
 TEST_CASE("XEP-0166 §7.2, §7.3: malformed requests are bad-request") {
-  const auto good = jingle_of(example(file(10, "session-initiate")));
+  const auto good = jingle_element_of(example(jingle_example(10, "session-initiate")));
   auto check_bad = [](const xml::Element& e) {
     const auto r = jingle::parse(e);
     if (r) {
@@ -237,7 +237,7 @@ TEST_CASE("XEP-0166 §7.2, §7.3: malformed requests are bad-request") {
   e.child("content", jingle::k_ns)->set_attr("disposition", "early-session");
   check_bad(e);  // §7.2.10: one content, not of disposition session
   // session-accept whose content lacks a transport.
-  auto accept = jingle_of(example(file(17, "session-accept")));
+  auto accept = jingle_element_of(example(jingle_example(17, "session-accept")));
   auto& content = *accept.child("content", jingle::k_ns);
   REQUIRE(content.child("description", "urn:xmpp:jingle:apps:rtp:1") != nullptr);
   const auto kept_description = *content.child("description", "urn:xmpp:jingle:apps:rtp:1");
@@ -255,17 +255,17 @@ TEST_CASE("XEP-0166 §7.2, §7.3: malformed requests are bad-request") {
   check_bad(xml::Element("jingle", "urn:xmpp:jingle:0"));
 
   // parse_iq: a get, a missing 'from', no <jingle/>.
-  auto iq = example(file(10, "session-initiate"));
+  auto iq = example(jingle_example(10, "session-initiate"));
   iq.set_attr("type", "get");
   CHECK_FALSE(jingle::parse_iq(iq));
-  iq = example(file(10, "session-initiate"));
+  iq = example(jingle_example(10, "session-initiate"));
   iq.remove_attr("from");
   CHECK_FALSE(jingle::parse_iq(iq));
-  CHECK_FALSE(jingle::parse_iq(example(file(11, "initiate-ack"))));
+  CHECK_FALSE(jingle::parse_iq(example(jingle_example(11, "initiate-ack"))));
 }
 
 TEST_CASE("SECURITY.md row 50: the session's peer is 'from', never 'initiator'") {
-  auto iq = example(file(10, "session-initiate"));
+  auto iq = example(jingle_example(10, "session-initiate"));
   auto incoming = jingle::parse_iq(iq);
   REQUIRE(incoming);
   CHECK_FALSE(jingle::claims_other_party(*incoming));
@@ -278,7 +278,7 @@ TEST_CASE("SECURITY.md row 50: the session's peer is 'from', never 'initiator'")
   CHECK(jingle::session_peer(*incoming) == jid("romeo@montague.lit/orchard"));
 
   // A responder that names someone else in session-accept.
-  auto accept = example(file(17, "session-accept"));
+  auto accept = example(jingle_example(17, "session-accept"));
   accept.child("jingle", jingle::k_ns)->set_attr("responder", "nurse@capulet.lit/x");
   incoming = jingle::parse_iq(accept);
   REQUIRE(incoming);
@@ -393,7 +393,7 @@ TEST_CASE("XEP-0166 names: every action, role, senders, reason and condition rou
 }
 
 TEST_CASE("transport_content keeps the content's identity and carries only the transport") {
-  const auto j = round_trip(file(10, "session-initiate"));
+  const auto j = round_trip(jingle_example(10, "session-initiate"));
   const xml::Element ibb("transport", "urn:xmpp:jingle:transports:ibb:1");
   const auto c = jingle::transport_content(j.contents[0], ibb);
   CHECK(c.name == "voice");

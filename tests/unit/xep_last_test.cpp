@@ -37,7 +37,7 @@ const ExchangeCase k_exchanges[] = {
     {"xep0012-ex10-server-query.xml", "xep0012-ex11-server-result.xml", 123456, std::nullopt},
 };
 
-struct Fixture {
+struct LastFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("romeo@montague.net/orchard")};
 };
@@ -131,7 +131,7 @@ TEST_CASE("XEP-0012 make_request without an id leaves it to the session; a set i
 }
 
 TEST_CASE("last::query: the result is read; an error keeps its condition, with context") {
-  Fixture f;
+  LastFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(last::make_result(iq, last::LastActivity{42, "Heading Home"}));
   };
@@ -156,7 +156,7 @@ TEST_CASE("last::query: the result is read; an error keeps its condition, with c
 }
 
 TEST_CASE("last::uptime: the server's seconds as a duration; no answer is a timeout") {
-  Fixture f;
+  LastFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(last::make_result(iq, last::LastActivity{123456, std::nullopt}));
   };
@@ -174,7 +174,7 @@ TEST_CASE("last::uptime: the server's seconds as a duration; no answer is a time
 }
 
 TEST_CASE("last::uptime of an account is a bug in the caller (§6: another question)") {
-  Fixture f;
+  LastFixture f;
   const auto threw = test::run_coroutine<bool>(f.io, [&]() -> awaitable<bool> {
     try {
       (void)co_await last::uptime(f.session, jid("juliet@capulet.com"), seconds(5));

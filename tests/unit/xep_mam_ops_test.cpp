@@ -16,7 +16,7 @@ using test::jid;
 
 namespace {
 
-struct Fixture {
+struct MamFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("alice@example.test/res1")};
 };
@@ -114,13 +114,13 @@ std::vector<std::string> range(int from, int to) {
   return out;
 }
 
-Result<mam::Archive> run_query(Fixture& f, std::optional<Jid> archive, mam::Filter filter,
+Result<mam::Archive> run_query(MamFixture& f, std::optional<Jid> archive, mam::Filter filter,
                                std::optional<std::size_t> max, std::size_t page_size) {
   return test::run_coroutine<Result<mam::Archive>>(
       f.io, [&] { return mam::query(f.session, archive, filter, max, seconds(5), page_size); });
 }
 
-Result<mam::Archive> run_last(Fixture& f, std::optional<Jid> archive, std::size_t count,
+Result<mam::Archive> run_last(MamFixture& f, std::optional<Jid> archive, std::size_t count,
                               std::size_t page_size) {
   return test::run_coroutine<Result<mam::Archive>>(f.io, [&] {
     return mam::last(f.session, archive, mam::Filter{}, count, seconds(5), page_size);
@@ -130,7 +130,7 @@ Result<mam::Archive> run_last(Fixture& f, std::optional<Jid> archive, std::size_
 }  // namespace
 
 TEST_CASE("query: every page in turn (<after/> = the <fin/>'s <last/>) until complete") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 7);
   f.session.responder = std::ref(archive);
   mam::Filter filter;
@@ -166,7 +166,7 @@ TEST_CASE("query: every page in turn (<after/> = the <fin/>'s <last/>) until com
 }
 
 TEST_CASE("query: stops at the maximum, asking only for what is still wanted") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 7);
   f.session.responder = std::ref(archive);
   const auto read = run_query(f, std::nullopt, {}, 5, 3);
@@ -179,7 +179,7 @@ TEST_CASE("query: stops at the maximum, asking only for what is still wanted") {
   CHECK(archive.queries[1].page->after == "m3");
 
   // Exactly the size of the archive: the last page says complete.
-  Fixture g;
+  MamFixture g;
   FakeArchive all(g.session, 4);
   g.session.responder = std::ref(all);
   const auto exact = run_query(g, std::nullopt, {}, 4, 2);
@@ -188,7 +188,7 @@ TEST_CASE("query: stops at the maximum, asking only for what is still wanted") {
   CHECK(exact->complete);
 
   // A maximum of 0 sends nothing.
-  Fixture h;
+  MamFixture h;
   h.session.responder = [](const xml::Element&) -> std::optional<xml::Element> {
     FAIL("no query expected");
     return std::nullopt;
@@ -200,7 +200,7 @@ TEST_CASE("query: stops at the maximum, asking only for what is still wanted") {
 }
 
 TEST_CASE("query: follows the archive's own smaller page limit (§4.3.1)") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 5);
   archive.limit = 2;
   f.session.responder = std::ref(archive);
@@ -213,7 +213,7 @@ TEST_CASE("query: follows the archive's own smaller page limit (§4.3.1)") {
 }
 
 TEST_CASE("query: an empty archive is complete at once") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 0);
   f.session.responder = std::ref(archive);
   const auto read = run_query(f, jid("coven@chat.example.test"), {}, std::nullopt, 10);
@@ -224,7 +224,7 @@ TEST_CASE("query: an empty archive is complete at once") {
   CHECK(f.session.requests.at(0).attr("to") == "coven@chat.example.test");
 
   // Not marked complete, but an empty page without <first/>/<last/> (XEP-0059 §2.2): the end.
-  Fixture g;
+  MamFixture g;
   FakeArchive quiet(g.session, 0);
   quiet.edit_fin = [](mam::Fin& fin) { fin.complete = false; };
   g.session.responder = std::ref(quiet);
@@ -235,7 +235,7 @@ TEST_CASE("query: an empty archive is complete at once") {
 }
 
 TEST_CASE("last: the last page (<before/> empty), then older pages, reported oldest first") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 7);
   archive.from = "coven@chat.example.test";
   f.session.responder = std::ref(archive);
@@ -249,7 +249,7 @@ TEST_CASE("last: the last page (<before/> empty), then older pages, reported old
   CHECK(read->ignored == 0);
 
   // More than the archive holds: everything, complete.
-  Fixture g;
+  MamFixture g;
   FakeArchive small(g.session, 4);
   g.session.responder = std::ref(small);
   const auto all = run_last(g, std::nullopt, 10, 3);
@@ -259,7 +259,7 @@ TEST_CASE("last: the last page (<before/> empty), then older pages, reported old
   CHECK(all->pages == 2);
 
   // None asked for: nothing sent.
-  Fixture h;
+  MamFixture h;
   const auto none = run_last(h, std::nullopt, 0, 3);
   REQUIRE(none);
   CHECK(h.session.requests.empty());
@@ -267,7 +267,7 @@ TEST_CASE("last: the last page (<before/> empty), then older pages, reported old
 
 TEST_CASE("results from anyone but the archive, or for another query, are ignored (SECURITY.md "
           "row 37)") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 4);
   archive.from = "coven@chat.example.test";
   archive.before_results = [&](const mam::Query& q) {
@@ -296,7 +296,7 @@ TEST_CASE("results from anyone but the archive, or for another query, are ignore
 }
 
 TEST_CASE("an archive sending more than <max/> does not grow the page") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 6);
   archive.extra = 2;
   f.session.responder = std::ref(archive);
@@ -306,7 +306,7 @@ TEST_CASE("an archive sending more than <max/> does not grow the page") {
   CHECK(read->ignored == 4);
 
   // Backwards the newest of the page are kept: the last page is m5, m6 (m3, m4 sent in excess).
-  Fixture g;
+  MamFixture g;
   FakeArchive back(g.session, 6);
   back.extra = 2;
   g.session.responder = std::ref(back);
@@ -317,7 +317,7 @@ TEST_CASE("an archive sending more than <max/> does not grow the page") {
 }
 
 TEST_CASE("an archive that ignores <after/> is read once, not forever") {
-  Fixture f;
+  MamFixture f;
   FakeArchive archive(f.session, 6);
   archive.ignore_rsm = true;
   archive.limit = 2;
@@ -333,7 +333,7 @@ TEST_CASE("an archive that ignores <after/> is read once, not forever") {
 TEST_CASE("protocol violations: a <fin/> neither complete nor with RSM, a malformed result, no "
           "<fin/>") {
   {
-    Fixture f;
+    MamFixture f;
     FakeArchive archive(f.session, 5);
     archive.edit_fin = [](mam::Fin& fin) { fin.page.reset(); };
     f.session.responder = std::ref(archive);
@@ -348,7 +348,7 @@ TEST_CASE("protocol violations: a <fin/> neither complete nor with RSM, a malfor
   }
   {
     // Results but no <last/> to continue from.
-    Fixture f;
+    MamFixture f;
     FakeArchive archive(f.session, 5);
     archive.edit_fin = [](mam::Fin& fin) {
       fin.page->last.reset();
@@ -361,7 +361,7 @@ TEST_CASE("protocol violations: a <fin/> neither complete nor with RSM, a malfor
     CHECK(read.error().message.find("<last/>") != std::string::npos);
   }
   {
-    Fixture f;
+    MamFixture f;
     FakeArchive archive(f.session, 3);
     archive.before_results = [&](const mam::Query& q) {
       auto bad = test::parse_stanza("<message><result xmlns='urn:xmpp:mam:2' queryid='" +
@@ -376,7 +376,7 @@ TEST_CASE("protocol violations: a <fin/> neither complete nor with RSM, a malfor
     CHECK(read.error().message.find("our message archive (alice@example.test): ") == 0);
   }
   {
-    Fixture f;
+    MamFixture f;
     f.session.responder = [](const xml::Element& iq) {
       return std::optional(stanza::make_result(iq));
     };
@@ -387,7 +387,7 @@ TEST_CASE("protocol violations: a <fin/> neither complete nor with RSM, a malfor
 }
 
 TEST_CASE("errors: the archive's stanza error reworded with context; a later page names itself") {
-  Fixture f;
+  MamFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(
         stanza::make_error_reply(iq, stanza::make_stanza_error("feature-not-implemented")));
@@ -401,7 +401,7 @@ TEST_CASE("errors: the archive's stanza error reworded with context; a later pag
         "archive (XEP-0313), or cannot filter as asked (feature-not-implemented)");
 
   // item-not-found on page 2 (the id we continue from vanished).
-  Fixture g;
+  MamFixture g;
   FakeArchive archive(g.session, 5);
   g.session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     if (!archive.queries.empty())
@@ -416,7 +416,7 @@ TEST_CASE("errors: the archive's stanza error reworded with context; a later pag
         "longer) in it (item-not-found)");
 
   // No answer: a timeout.
-  Fixture h;
+  MamFixture h;
   const auto timeout = test::run_coroutine<Result<mam::Archive>>(h.io, [&] {
     return mam::query(h.session, std::nullopt, mam::Filter{}, std::nullopt, milliseconds(50), 10);
   });
@@ -427,7 +427,7 @@ TEST_CASE("errors: the archive's stanza error reworded with context; a later pag
 }
 
 TEST_CASE("archive_supported: the urn:xmpp:mam:2 feature in disco#info (§7, examples 28-29)") {
-  Fixture f;
+  MamFixture f;
   bool advertise = true;
   f.session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     if (iq.attr("to") == "gone@chat.example.test")

@@ -16,12 +16,13 @@ using namespace xmpp;
 using namespace std::chrono_literals;
 using test::canonical;
 using test::example;
+using test::example_answer;
 using test::jid;
 
 namespace {
 
 /// A spec example as we build it: 'from' is the server's to add and the id is ours to choose.
-xml::Element as_sent(const std::string& fixture) {
+xml::Element admin_as_sent(const std::string& fixture) {
   auto e = example(fixture);
   e.remove_attr("from");
   e.remove_attr("id");
@@ -77,7 +78,7 @@ xml::Element presence_of(std::string_view text) {
 TEST_CASE("muc admin: list requests are §8.5, §9.2, §9.5, §10.5 and §10.8's examples") {
   const auto check = [](const std::string& fixture, muc::Affiliation a) {
     const auto e = example(fixture);
-    CHECK(canonical(muc::make_affiliation_list_request(to_of(e), a)) == as_sent(fixture));
+    CHECK(canonical(muc::make_affiliation_list_request(to_of(e), a)) == admin_as_sent(fixture));
   };
   check("xep0045-ex116-ban-list-request.xml", muc::Affiliation::outcast);
   check("xep0045-ex129-member-list-request.xml", muc::Affiliation::member);
@@ -85,7 +86,7 @@ TEST_CASE("muc admin: list requests are §8.5, §9.2, §9.5, §10.5 and §10.8's
   check("xep0045-ex196-admin-list-request.xml", muc::Affiliation::admin);
   const auto voice = example("xep0045-ex103-voice-list-request.xml");
   CHECK(canonical(muc::make_role_list_request(to_of(voice), muc::Role::participant)) ==
-        as_sent("xep0045-ex103-voice-list-request.xml"));
+        admin_as_sent("xep0045-ex103-voice-list-request.xml"));
   // The request is the room's bare JID whatever we were given.
   const auto e = muc::make_affiliation_list_request(jid("coven@chat.shakespeare.lit/nick"),
                                                     muc::Affiliation::owner, "x1");
@@ -157,7 +158,7 @@ TEST_CASE("muc admin: affiliation changes are examples 110, 111, 118, 120, 121, 
     CAPTURE(fixture);
     const auto e = example(fixture);
     CHECK(canonical(muc::make_affiliation_request(to_of(e), affiliation_changes(fixture))) ==
-          as_sent(fixture));
+          admin_as_sent(fixture));
   }
 }
 
@@ -165,7 +166,7 @@ TEST_CASE("muc admin: role changes are examples 89 (kick) and 105 (voice list, t
   for (const char* fixture : {"xep0045-ex89-kick.xml", "xep0045-ex105-voice-list-modify.xml"}) {
     CAPTURE(fixture);
     const auto e = example(fixture);
-    CHECK(canonical(muc::make_role_request(to_of(e), role_changes(fixture))) == as_sent(fixture));
+    CHECK(canonical(muc::make_role_request(to_of(e), role_changes(fixture))) == admin_as_sent(fixture));
   }
   const auto kick = role_changes("xep0045-ex89-kick.xml");
   REQUIRE(kick.size() == 1);
@@ -183,7 +184,7 @@ TEST_CASE("muc admin: destroy is example 201; the alternate's password (§10.9) 
   CHECK(request->reason == "Macbeth doth come.");
   CHECK_FALSE(request->password);
   CHECK(canonical(muc::make_destroy_request(to_of(e), *request)) ==
-        as_sent("xep0045-ex201-destroy.xml"));
+        admin_as_sent("xep0045-ex201-destroy.xml"));
 
   muc::DestroyRequest full{std::string("moving"), jid("new@chat.example"), std::string("pw")};
   const auto built = muc::make_destroy_request(jid("old@chat.example"), full, "d1");
@@ -204,9 +205,9 @@ TEST_CASE("muc admin: destroy is example 201; the alternate's password (§10.9) 
 TEST_CASE("muc admin: the subject change is example 84; an empty subject is example 88") {
   const auto room = jid("coven@chat.shakespeare.lit");
   CHECK(canonical(muc::make_subject_message(room, "Fire Burn and Cauldron Bubble!")) ==
-        as_sent("xep0045-ex84-subject-change.xml"));
+        admin_as_sent("xep0045-ex84-subject-change.xml"));
   CHECK(canonical(muc::make_subject_message(room, "")) ==
-        as_sent("xep0045-ex88-subject-empty.xml"));
+        admin_as_sent("xep0045-ex88-subject-empty.xml"));
   const auto with_id = muc::make_subject_message(room, "x", "s1");
   CHECK(with_id.attr("id") == "s1");
   CHECK_FALSE(with_id.child("body", stanza::k_ns_client));
@@ -280,7 +281,7 @@ TEST_CASE("muc admin: a mediated invitation is example 56; several with <continu
                    ->child_text("reason", muc::k_ns_user);
   inv.password = "never sent";  // the room adds its own (§7.8.2)
   const auto built = muc::make_mediated_invitation(inv, {jid("hecate@shakespeare.lit")});
-  CHECK(canonical(built) == as_sent("xep0045-ex56-mediated-invite.xml"));
+  CHECK(canonical(built) == admin_as_sent("xep0045-ex56-mediated-invite.xml"));
   CHECK_FALSE(built.attr("type"));  // implicitly normal
 
   muc::Invitation cont;
@@ -291,7 +292,7 @@ TEST_CASE("muc admin: a mediated invitation is example 56; several with <continu
   cont.thread = "e0ffe42b28561960c6b12b944a092794b9683a38";
   CHECK(canonical(muc::make_mediated_invitation(
             cont, {jid("wiccarocks@shakespeare.lit/laptop"), jid("hag66@shakespeare.lit")})) ==
-        as_sent("xep0045-ex63-invites-continue.xml"));
+        admin_as_sent("xep0045-ex63-invites-continue.xml"));
 }
 
 TEST_CASE("muc admin: the room's relayed invitation (example 57) is a mediated invitation") {
@@ -358,7 +359,7 @@ TEST_CASE("muc admin: direct invitations are XEP-0249 examples 1 and 2, both way
     CHECK(inv->from == jid("crone1@shakespeare.lit/desktop"));
     CHECK(inv->password == "cauldronburn");
     CHECK(inv->reason == "Hey Hecate, this is the place for all good witches!");
-    CHECK(canonical(muc::make_direct_invitation(*inv, to_of(e))) == as_sent(fixture));
+    CHECK(canonical(muc::make_direct_invitation(*inv, to_of(e))) == admin_as_sent(fixture));
   }
   auto cont = muc::parse_invitation(example("xep0249-ex2-continue-invitation.xml"));
   REQUIRE(cont);
@@ -491,21 +492,13 @@ struct Fake {
   template <class T, class Make> T run(Make make) { return test::run_coroutine<T>(io, make); }
 };
 
-/// `fixture` as the answer to `request` (its id and addresses).
-xml::Element answer(const xml::Element& request, const std::string& fixture) {
-  auto e = example(fixture);
-  e.set_attr("id", *request.attr("id"));
-  e.set_attr("from", *request.attr("to"));
-  return e;
-}
-
 }  // namespace
 
 TEST_CASE("muc admin: list_rooms reads the service's items (example 6), no counts guessed") {
   Fake f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (!disco::is_items_request(iq)) return std::nullopt;
-    return answer(iq, "xep0045-ex6-rooms-items-result.xml");
+    return example_answer(iq, "xep0045-ex6-rooms-items-result.xml");
   };
   muc::ListOptions options;
   options.timeout = 2s;
@@ -526,9 +519,9 @@ TEST_CASE("muc admin: list_rooms reads the service's items (example 6), no count
 TEST_CASE("muc admin: list_rooms with info asks each room; a failing room keeps its entry") {
   Fake f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
-    if (disco::is_items_request(iq)) return answer(iq, "xep0045-ex6-rooms-items-result.xml");
+    if (disco::is_items_request(iq)) return example_answer(iq, "xep0045-ex6-rooms-items-result.xml");
     if (iq.attr("to") == "coven@chat.shakespeare.lit")
-      return answer(iq, "xep0045-ex10-room-info-extended.xml");
+      return example_answer(iq, "xep0045-ex10-room-info-extended.xml");
     return stanza::make_error_reply(iq, stanza::make_stanza_error("item-not-found"));
   };
   muc::ListOptions options;
@@ -574,7 +567,7 @@ TEST_CASE("muc admin: room_info reads disco#info; a missing room says so") {
   Fake f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (iq.attr("to") == "coven@chat.shakespeare.lit")
-      return answer(iq, "xep0045-ex9-room-info-result.xml");
+      return example_answer(iq, "xep0045-ex9-room-info-result.xml");
     return stanza::make_error_reply(iq, stanza::make_stanza_error("item-not-found"));
   };
   auto info = f.run<Result<muc::RoomInfo>>(
@@ -631,12 +624,12 @@ TEST_CASE("muc admin: the spec's answers over a fake session (examples 91, 93, 1
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     const auto* query = iq.child("query", muc::k_ns_admin);
     if (iq.child("query", muc::k_ns_owner))
-      return answer(iq, "xep0045-ex204-destroy-forbidden.xml");
+      return example_answer(iq, "xep0045-ex204-destroy-forbidden.xml");
     if (query && iq.attr("type") == "get")
-      return answer(iq, "xep0045-ex184-owner-list-forbidden.xml");
+      return example_answer(iq, "xep0045-ex184-owner-list-forbidden.xml");
     const auto* item = query ? query->child("item", muc::k_ns_admin) : nullptr;
-    if (item && item->attr("nick") == "pistol") return answer(iq, "xep0045-ex91-kick-result.xml");
-    return answer(iq, "xep0045-ex93-kick-not-allowed.xml");
+    if (item && item->attr("nick") == "pistol") return example_answer(iq, "xep0045-ex91-kick-result.xml");
+    return example_answer(iq, "xep0045-ex93-kick-not-allowed.xml");
   };
   const auto room = jid("coven@chat.shakespeare.lit");
   auto kicked = f.run<Result<void>>(

@@ -19,14 +19,15 @@ using namespace xmpp;
 using namespace std::chrono_literals;
 using test::canonical;
 using test::example;
+using test::example_answer;
 using test::jid;
 
 namespace {
 
-const Jid k_room = Jid::parse("coven@chat.shakespeare.lit").value();
+const Jid k_config_room = Jid::parse("coven@chat.shakespeare.lit").value();
 
 /// A spec example as we build it: 'from' is the server's to add.
-xml::Element as_sent(const std::string& fixture) {
+xml::Element config_as_sent(const std::string& fixture) {
   auto e = example(fixture);
   e.remove_attr("from");
   return canonical(e);
@@ -53,8 +54,8 @@ template <class T> std::string why(const Result<T>& r) {
 // ---- codecs ------------------------------------------------------------------------------------
 
 TEST_CASE("muc config: the form request is examples 156 and 163") {
-  CHECK(canonical(muc::make_config_request(k_room, "create1")) ==
-        as_sent("xep0045-ex156-config-request.xml"));
+  CHECK(canonical(muc::make_config_request(k_config_room, "create1")) ==
+        config_as_sent("xep0045-ex156-config-request.xml"));
 }
 
 TEST_CASE("muc config: the service's form (example 157) reads as a muc#roomconfig form") {
@@ -102,10 +103,10 @@ TEST_CASE("muc config: the submission is example 159, the cancellation example 1
   auto submitted = muc::parse_config_submit(example("xep0045-ex159-config-submit.xml"));
   REQUIRE(submitted.has_value());
   CHECK(submitted->type == forms::FormType::submit);
-  CHECK(canonical(muc::make_config_submit(k_room, *submitted, "create2")) ==
-        as_sent("xep0045-ex159-config-submit.xml"));
-  CHECK(canonical(muc::make_config_submit(k_room, forms::cancel_form(), "create2")) ==
-        as_sent("xep0045-ex162-config-cancel.xml"));
+  CHECK(canonical(muc::make_config_submit(k_config_room, *submitted, "create2")) ==
+        config_as_sent("xep0045-ex159-config-submit.xml"));
+  CHECK(canonical(muc::make_config_submit(k_config_room, forms::cancel_form(), "create2")) ==
+        config_as_sent("xep0045-ex162-config-cancel.xml"));
   auto cancel = muc::parse_config_submit(example("xep0045-ex162-config-cancel.xml"));
   REQUIRE(cancel.has_value());
   CHECK(cancel->type == forms::FormType::cancel);
@@ -236,13 +237,6 @@ const char* k_self_left =
     "to='crone1@shakespeare.lit/desktop'><x xmlns='http://jabber.org/protocol/muc#user'>"
     "<item affiliation='owner' role='none'/><status code='110'/></x></presence>";
 
-xml::Element answer(const xml::Element& request, const std::string& fixture) {
-  auto e = example(fixture);
-  e.set_attr("id", *request.attr("id"));
-  e.set_attr("from", *request.attr("to"));
-  return e;
-}
-
 bool is_owner_get(const xml::Element& iq) {
   return iq.attr("type") == "get" && iq.child("query", muc::k_ns_owner);
 }
@@ -272,7 +266,7 @@ struct Room {
 
   Result<muc::Created> create(muc::CreateOptions options) {
     return test::run_coroutine<Result<muc::Created>>(
-        io, [&] { return muc::create_room(session, k_room, options); });
+        io, [&] { return muc::create_room(session, k_config_room, options); });
   }
   /// The owner forms we submitted, in order (submit and cancel).
   std::vector<forms::Form> submitted() const {
@@ -309,7 +303,7 @@ TEST_CASE("muc join: instant_room false leaves a new room locked for its owner (
   options.instant_room = false;
   options.timeout = 2s;
   auto joined = test::run_coroutine<Result<muc::Joined>>(
-      r.io, [&] { return muc::join(r.session, k_room, options); });
+      r.io, [&] { return muc::join(r.session, k_config_room, options); });
   REQUIRE_MESSAGE(joined.has_value(), why(joined));
   CHECK(joined->created);
   CHECK(r.session.requests.empty());  // no instant-room request (example 155)
@@ -318,7 +312,7 @@ TEST_CASE("muc join: instant_room false leaves a new room locked for its owner (
 TEST_CASE("muc create: an instant room accepts the defaults (example 155) and reads them back") {
   Room r(true);
   r.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
-    if (is_owner_get(iq)) return answer(iq, "xep0045-ex165-config-form-owner.xml");
+    if (is_owner_get(iq)) return example_answer(iq, "xep0045-ex165-config-form-owner.xml");
     return stanza::make_result(iq);
   };
   auto created = r.create(create_options());
@@ -329,7 +323,7 @@ TEST_CASE("muc create: an instant room accepts the defaults (example 155) and re
   CHECK_FALSE(created->configured);
   REQUIRE(r.session.requests.size() == 2);
   CHECK(canonical(r.session.requests[0]) ==
-        canonical(muc::make_instant_room_request(k_room)
+        canonical(muc::make_instant_room_request(k_config_room)
                       .set_attr("id", *r.session.requests[0].attr("id"))));
   CHECK(is_owner_get(r.session.requests[1]));
   CHECK(r.left());
@@ -340,7 +334,7 @@ TEST_CASE("muc create: a reserved room is configured from the owner form (§10.1
   int gets = 0;
   r.session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     if (is_owner_get(iq))
-      return answer(iq, ++gets == 1 ? "xep0045-ex157-config-form.xml"
+      return example_answer(iq, ++gets == 1 ? "xep0045-ex157-config-form.xml"
                                     : "xep0045-ex165-config-form-owner.xml");
     return stanza::make_result(iq);
   };
@@ -396,7 +390,7 @@ TEST_CASE("muc create: an existing room is room_exists, or nothing with exist_ok
 TEST_CASE("muc create: an unknown field cancels and destroys the half-made room, exit 65") {
   Room r(true);
   r.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
-    if (is_owner_get(iq)) return answer(iq, "xep0045-ex157-config-form.xml");
+    if (is_owner_get(iq)) return example_answer(iq, "xep0045-ex157-config-form.xml");
     return stanza::make_result(iq);
   };
   auto options = create_options();
@@ -416,9 +410,9 @@ TEST_CASE("muc create: an unknown field cancels and destroys the half-made room,
 TEST_CASE("muc create: a refused submission (example 161) and a refused answers function") {
   Room r(true);
   r.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
-    if (is_owner_get(iq)) return answer(iq, "xep0045-ex157-config-form.xml");
+    if (is_owner_get(iq)) return example_answer(iq, "xep0045-ex157-config-form.xml");
     if (auto form = owner_form(iq); form && form->type == forms::FormType::submit)
-      return answer(iq, "xep0045-ex161-config-not-acceptable.xml");
+      return example_answer(iq, "xep0045-ex161-config-not-acceptable.xml");
     return stanza::make_result(iq);
   };
   auto options = create_options();
@@ -450,10 +444,10 @@ TEST_CASE("muc config: get_config refused to a non-owner (example 164); configur
   asio::io_context io;
   test::RoomSession session{io.get_executor(), jid("wiccarocks@shakespeare.lit/laptop")};
   session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
-    return answer(iq, "xep0045-ex164-config-forbidden.xml");
+    return example_answer(iq, "xep0045-ex164-config-forbidden.xml");
   };
   auto form = test::run_coroutine<Result<forms::Form>>(
-      io, [&] { return muc::get_config(session, k_room, 2s); });
+      io, [&] { return muc::get_config(session, k_config_room, 2s); });
   REQUIRE_FALSE(form.has_value());
   CHECK(form.error().kind == ErrorKind::remote);
   CHECK(form.error().condition == "forbidden");
@@ -468,12 +462,12 @@ TEST_CASE("muc config: get_config refused to a non-owner (example 164); configur
   session.requests.clear();
   session.responder = [&](const xml::Element& iq) -> std::optional<xml::Element> {
     if (is_owner_get(iq))
-      return answer(iq, ++gets == 1 ? "xep0045-ex165-config-form-owner.xml"
+      return example_answer(iq, ++gets == 1 ? "xep0045-ex165-config-form-owner.xml"
                                     : "xep0045-ex157-config-form.xml");
     return stanza::make_result(iq);
   };
   auto configured = test::run_coroutine<Result<muc::Configured>>(io, [&] {
-    return muc::configure(session, k_room,
+    return muc::configure(session, k_config_room,
                           answers_of({{"muc#roomconfig_roomdesc", {""}}}), 2s);
   });
   REQUIRE_MESSAGE(configured.has_value(), why(configured));

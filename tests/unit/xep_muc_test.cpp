@@ -9,6 +9,7 @@
 #include "stanza/message.hpp"
 #include "stanza/namespaces.hpp"
 #include "stanza/presence.hpp"
+#include "test_jid.hpp"
 #include "xep/muc/muc.hpp"
 #include "xep/muc/muc_ops.hpp"
 #include "xep_examples.hpp"
@@ -21,11 +22,7 @@ using namespace std::chrono;
 
 namespace {
 
-Jid jid(std::string_view text) {
-  auto j = Jid::parse(text);
-  REQUIRE(j.has_value());
-  return *j;
-}
+using test::jid;
 
 xml::Element stanza_of(std::string_view text) {
   return test::parse_stanza(text);
@@ -34,14 +31,14 @@ xml::Element stanza_of(std::string_view text) {
 
 /// A spec example as we would build it: the server adds 'from' (RFC 6120 §8.1.2.1) and ids are
 /// ours to choose, so both are dropped from the example.
-xml::Element as_sent(std::string_view example) {
+xml::Element muc_as_sent(std::string_view example) {
   auto e = stanza_of(example);
   e.remove_attr("from");
   e.remove_attr("id");
   return canonical(e);
 }
 
-const Jid k_room = *Jid::parse("coven@chat.shakespeare.lit");
+const Jid k_coven = *Jid::parse("coven@chat.shakespeare.lit");
 const Jid k_me = *Jid::parse("coven@chat.shakespeare.lit/thirdwitch");
 
 // ---- scripted room pieces ----
@@ -86,7 +83,7 @@ struct Room {
 
   Result<muc::Joined> join(muc::JoinOptions options) {
     return test::run_coroutine<Result<muc::Joined>>(
-        io, [&] { return muc::join(session, k_room, options); });
+        io, [&] { return muc::join(session, k_coven, options); });
   }
   Result<void> leave(const muc::Joined& joined, milliseconds timeout) {
     return test::run_coroutine<Result<void>>(io,
@@ -116,18 +113,18 @@ bool is_join_to(const xml::Element& e, const Jid& occupant) {
 // ---- codecs ------------------------------------------------------------------------------------
 
 TEST_CASE("muc: the join presence is §7.2.1's example; password (§7.2.5) and history (§7.2.14)") {
-  CHECK(canonical(muc::make_join_presence(k_me, std::nullopt, std::nullopt)) == as_sent(R"(
+  CHECK(canonical(muc::make_join_presence(k_me, std::nullopt, std::nullopt)) == muc_as_sent(R"(
 <presence from='hag66@shakespeare.lit/pda' id='n13mt3l' to='coven@chat.shakespeare.lit/thirdwitch'>
   <x xmlns='http://jabber.org/protocol/muc'/>
 </presence>)"));
   CHECK(canonical(muc::make_join_presence(k_me, std::string("cauldronburn"), std::nullopt)) ==
-        as_sent(R"(
+        muc_as_sent(R"(
 <presence from='hag66@shakespeare.lit/pda' id='djn4714' to='coven@chat.shakespeare.lit/thirdwitch'>
   <x xmlns='http://jabber.org/protocol/muc'>
     <password>cauldronburn</password>
   </x>
 </presence>)"));
-  CHECK(canonical(muc::make_join_presence(k_me, std::nullopt, 20)) == as_sent(R"(
+  CHECK(canonical(muc::make_join_presence(k_me, std::nullopt, 20)) == muc_as_sent(R"(
 <presence from='hag66@shakespeare.lit/pda' id='n13mt3l' to='coven@chat.shakespeare.lit/thirdwitch'>
   <x xmlns='http://jabber.org/protocol/muc'>
     <history maxstanzas='20'/>
@@ -145,10 +142,10 @@ TEST_CASE("muc: the join presence is §7.2.1's example; password (§7.2.5) and h
 }
 
 TEST_CASE("muc: leave (§7.14) and instant room (§10.1.2) are the spec's examples") {
-  CHECK(canonical(muc::make_leave_presence(k_me)) == as_sent(R"(
+  CHECK(canonical(muc::make_leave_presence(k_me)) == muc_as_sent(R"(
 <presence from='hag66@shakespeare.lit/pda' to='coven@chat.shakespeare.lit/thirdwitch'
     type='unavailable'/>)"));
-  CHECK(canonical(muc::make_instant_room_request(k_room)) == as_sent(R"(
+  CHECK(canonical(muc::make_instant_room_request(k_coven)) == muc_as_sent(R"(
 <iq from='crone1@shakespeare.lit/desktop' id='create1' to='coven@chat.shakespeare.lit' type='set'>
   <query xmlns='http://jabber.org/protocol/muc#owner'>
     <x xmlns='jabber:x:data' type='submit'/>
@@ -256,10 +253,10 @@ TEST_CASE("muc row 53: while joining, another nick is ours only with 110 and 210
 }
 
 TEST_CASE("muc row 53: a subject change comes only from the room's bare JID, without a body") {
-  const std::string bare = k_room.str();
-  CHECK(muc::is_room_subject_change(subject_message(bare, "Fire Burn"), k_room));
-  CHECK(muc::room_subject(subject_message(bare, "Fire Burn"), k_room) == "Fire Burn");
-  CHECK(muc::room_subject(subject_message(bare, ""), k_room) == "");  // §7.2.15: no subject set
+  const std::string bare = k_coven.str();
+  CHECK(muc::is_room_subject_change(subject_message(bare, "Fire Burn"), k_coven));
+  CHECK(muc::room_subject(subject_message(bare, "Fire Burn"), k_coven) == "Fire Burn");
+  CHECK(muc::room_subject(subject_message(bare, ""), k_coven) == "");  // §7.2.15: no subject set
   // From an occupant JID (§7.2.15's own example, ex. 38): not a subject change for us.
   CHECK_FALSE(muc::is_room_subject_change(stanza_of(R"(
 <message from='coven@chat.shakespeare.lit/secondwitch' id='F437C672-D438-4BD3-9BFF-091050D32EE2'
@@ -267,21 +264,21 @@ TEST_CASE("muc row 53: a subject change comes only from the room's bare JID, wit
   <subject>Fire Burn and Cauldron Bubble!</subject>
   <delay xmlns='urn:xmpp:delay' from='coven@chat.shakespeare.lit' stamp='1610-04-20T00:00:00Z'/>
 </message>)"),
-                                          k_room));
-  CHECK_FALSE(muc::room_subject(subject_message(bare + "/mallory", "pwned"), k_room).has_value());
+                                          k_coven));
+  CHECK_FALSE(muc::room_subject(subject_message(bare + "/mallory", "pwned"), k_coven).has_value());
   // §8.1: with a <body/> or a <thread/> it is an ordinary message.
   auto with_body = subject_message(bare, "x");
   with_body.add_child(xml::Element("body", std::string(stanza::k_ns_client))).add_text("hi");
-  CHECK_FALSE(muc::is_room_subject_change(with_body, k_room));
+  CHECK_FALSE(muc::is_room_subject_change(with_body, k_coven));
   auto with_thread = subject_message(bare, "x");
   with_thread.add_child(xml::Element("thread", std::string(stanza::k_ns_client))).add_text("t");
-  CHECK_FALSE(muc::is_room_subject_change(with_thread, k_room));
+  CHECK_FALSE(muc::is_room_subject_change(with_thread, k_coven));
   // Not groupchat, another room.
   auto chat = subject_message(bare, "x");
   chat.set_attr("type", "chat");
-  CHECK_FALSE(muc::is_room_subject_change(chat, k_room));
+  CHECK_FALSE(muc::is_room_subject_change(chat, k_coven));
   CHECK_FALSE(
-      muc::is_room_subject_change(subject_message("other@chat.shakespeare.lit", "x"), k_room));
+      muc::is_room_subject_change(subject_message("other@chat.shakespeare.lit", "x"), k_coven));
 }
 
 TEST_CASE("muc row 53: history is what carries the room's own <delay/> (§7.2.13)") {
@@ -291,31 +288,31 @@ TEST_CASE("muc row 53: history is what carries the room's own <delay/> (§7.2.13
   <body>Thrice the brinded cat hath mew'd.</body>
   <delay xmlns='urn:xmpp:delay' from='coven@chat.shakespeare.lit' stamp='2002-10-13T23:58:37Z'/>
 </message>)");
-  CHECK(muc::is_history(history, k_room));
-  CHECK(muc::history_stamp(history, k_room) == "2002-10-13T23:58:37Z");
+  CHECK(muc::is_history(history, k_coven));
+  CHECK(muc::history_stamp(history, k_coven) == "2002-10-13T23:58:37Z");
   CHECK_FALSE(muc::is_history(history, jid("other@chat.shakespeare.lit")));
 
   const auto live = stanza_of(R"(
 <message from='coven@chat.shakespeare.lit/firstwitch' type='groupchat'><body>now</body></message>)");
-  CHECK_FALSE(muc::is_history(live, k_room));
-  CHECK_FALSE(muc::history_stamp(live, k_room).has_value());
+  CHECK_FALSE(muc::is_history(live, k_coven));
+  CHECK_FALSE(muc::history_stamp(live, k_coven).has_value());
   // A <delay/> stamped by anyone but the room (the sender's own payload) is not the room's.
   const auto self_stamped = stanza_of(R"(
 <message from='coven@chat.shakespeare.lit/firstwitch' type='groupchat'><body>old?</body>
   <delay xmlns='urn:xmpp:delay' from='coven@chat.shakespeare.lit/firstwitch' stamp='2002-10-13T23:58:37Z'/>
 </message>)");
-  CHECK_FALSE(muc::is_history(self_stamped, k_room));
+  CHECK_FALSE(muc::is_history(self_stamped, k_coven));
   // The room's delay next to a foreign one still counts.
   const auto two = stanza_of(R"(
 <message from='coven@chat.shakespeare.lit/firstwitch' type='groupchat'><body>old</body>
   <delay xmlns='urn:xmpp:delay' from='shakespeare.lit' stamp='2002-10-13T23:00:00Z'/>
   <delay xmlns='urn:xmpp:delay' from='coven@chat.shakespeare.lit' stamp='2002-10-13T23:58:37Z'/>
 </message>)");
-  CHECK(muc::history_stamp(two, k_room) == "2002-10-13T23:58:37Z");
+  CHECK(muc::history_stamp(two, k_coven) == "2002-10-13T23:58:37Z");
   // Only groupchat is room history.
   auto chat = history;
   chat.set_attr("type", "chat");
-  CHECK_FALSE(muc::is_history(chat, k_room));
+  CHECK_FALSE(muc::is_history(chat, k_coven));
 }
 
 TEST_CASE("muc row 53: status codes in a message only from the room's bare JID") {
@@ -323,16 +320,16 @@ TEST_CASE("muc row 53: status codes in a message only from the room's bare JID")
 <message from='coven@chat.shakespeare.lit' to='crone1@shakespeare.lit/desktop' type='groupchat'>
   <x xmlns='http://jabber.org/protocol/muc#user'><status code='104'/></x>
 </message>)");
-  CHECK(muc::room_status_codes(notice, k_room) == std::vector<int>{104});
+  CHECK(muc::room_status_codes(notice, k_coven) == std::vector<int>{104});
   auto forged = notice;
   forged.set_attr("from", "coven@chat.shakespeare.lit/mallory");
-  CHECK(muc::room_status_codes(forged, k_room).empty());
-  CHECK(muc::is_from_room(forged, k_room));
-  CHECK_FALSE(muc::is_from_room_itself(forged, k_room));
-  CHECK(muc::is_from_room_itself(notice, k_room));
-  CHECK_FALSE(muc::is_from_room(stanza_of("<message type='groupchat'/>"), k_room));
+  CHECK(muc::room_status_codes(forged, k_coven).empty());
+  CHECK(muc::is_from_room(forged, k_coven));
+  CHECK_FALSE(muc::is_from_room_itself(forged, k_coven));
+  CHECK(muc::is_from_room_itself(notice, k_coven));
+  CHECK_FALSE(muc::is_from_room(stanza_of("<message type='groupchat'/>"), k_coven));
   CHECK_FALSE(
-      muc::is_from_room(stanza_of("<message from='not a jid@' type='groupchat'/>"), k_room));
+      muc::is_from_room(stanza_of("<message from='not a jid@' type='groupchat'/>"), k_coven));
 }
 
 TEST_CASE("muc: refused joins read as a person would say them (§7.2.17)") {
@@ -360,7 +357,7 @@ TEST_CASE("muc: refused joins read as a person would say them (§7.2.17)") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.condition);
-    const auto e = muc::join_error(error_presence(k_me.str(), c.condition), k_room, "thirdwitch",
+    const auto e = muc::join_error(error_presence(k_me.str(), c.condition), k_coven, "thirdwitch",
                                    c.gave_password);
     CHECK(e.kind == ErrorKind::remote);
     CHECK(e.code == "stanza_error");
@@ -368,14 +365,14 @@ TEST_CASE("muc: refused joins read as a person would say them (§7.2.17)") {
     CHECK(e.message == c.message);
   }
   const auto with_text = muc::join_error(
-      error_presence(k_me.str(), "service-unavailable", "Room is full"), k_room, "x", false);
+      error_presence(k_me.str(), "service-unavailable", "Room is full"), k_coven, "x", false);
   CHECK(with_text.message ==
         "room coven@chat.shakespeare.lit is full or does not accept new occupants (Room is full)");
   auto moved = stanza::make_stanza_error("gone");
   moved.alternate = "xmpp:coven2@chat.shakespeare.lit?join";
   auto moved_presence = stanza::make_error_reply(
       stanza::make_presence(stanza::PresenceType::available, k_me.str()), moved);
-  CHECK(muc::join_error(moved_presence, k_room, "x", false).message ==
+  CHECK(muc::join_error(moved_presence, k_coven, "x", false).message ==
         "room coven@chat.shakespeare.lit was destroyed (successor: "
         "xmpp:coven2@chat.shakespeare.lit?join)");
   // §7.2.5's example, as the room sends it.
@@ -389,7 +386,7 @@ TEST_CASE("muc: refused joins read as a person would say them (§7.2.17)") {
 </presence>)");
   CHECK(muc::is_join_error(example, k_me));
   CHECK_FALSE(muc::is_join_error(example, jid("coven@chat.shakespeare.lit/firstwitch")));
-  CHECK(muc::is_join_error(error_presence(k_room.str(), "jid-malformed"), k_me));
+  CHECK(muc::is_join_error(error_presence(k_coven.str(), "jid-malformed"), k_me));
   CHECK_FALSE(muc::is_join_error(occupant_presence(k_me.str(), {110}), k_me));
 }
 
@@ -404,13 +401,13 @@ TEST_CASE("muc join: other occupants, then our self-presence with 110; the subje
             occupant_presence("coven@chat.shakespeare.lit/secondwitch", {}, nullptr, "admin",
                               "moderator"),
             occupant_presence(k_me.str(), {100, 110, 170}),
-            subject_message(k_room.str(), "Fire Burn and Cauldron Bubble!")};
+            subject_message(k_coven.str(), "Fire Burn and Cauldron Bubble!")};
   };
   auto o = options();
   o.history_stanzas = 0;
   const auto joined = r.join(o);
   REQUIRE_MESSAGE(joined.has_value(), why(joined));
-  CHECK(joined->room == k_room);
+  CHECK(joined->room == k_coven);
   CHECK(joined->occupant == k_me);
   CHECK_FALSE(joined->created);
   CHECK(joined->status_codes == std::vector<int>{100, 110, 170});
@@ -442,7 +439,7 @@ TEST_CASE("muc join: a 110 on someone else's nick or from another room is ignore
     return {occupant_presence("coven@chat.shakespeare.lit/firstwitch", {110}),
             occupant_presence("other@chat.shakespeare.lit/thirdwitch", {110}),
             error_presence("coven@chat.shakespeare.lit/firstwitch", "conflict"),
-            subject_message(k_room.str(), "too early")};
+            subject_message(k_coven.str(), "too early")};
   };
   auto o = options();
   o.timeout = milliseconds(50);
@@ -600,7 +597,7 @@ TEST_CASE("muc join: with allow_create the new room becomes an instant room (§1
   REQUIRE(r.session.requests.size() == 1);
   auto request = r.session.requests[0];
   request.remove_attr("id");
-  CHECK(request == muc::make_instant_room_request(k_room));
+  CHECK(request == muc::make_instant_room_request(k_coven));
   CHECK(r.session.sent.size() == 1);
 
   // The service refuses the instant room: we leave and say why.
@@ -673,7 +670,7 @@ TEST_CASE(
 
 TEST_CASE("muc leave: unavailable presence, then the room's unavailable 110") {
   Room r;
-  const muc::Joined joined{k_room, k_me, false, {110}, std::nullopt};
+  const muc::Joined joined{k_coven, k_me, false, {110}, std::nullopt};
   r.session.script = [](const xml::Element& sent) -> std::vector<xml::Element> {
     if (stanza::presence_type(sent) != stanza::PresenceType::unavailable) return {};
     // Someone else's departure with a 110 first: not our confirmation.
@@ -708,7 +705,7 @@ TEST_CASE("muc leave: unavailable presence, then the room's unavailable 110") {
 TEST_CASE("muc leave: an error from our occupant JID (room gone) also means we are out") {
   Room r;
   r.session.answer_during_send = false;
-  const muc::Joined joined{k_room, k_me, false, {110}, std::nullopt};
+  const muc::Joined joined{k_coven, k_me, false, {110}, std::nullopt};
   r.session.script = [](const xml::Element&) -> std::vector<xml::Element> {
     return {error_presence(k_me.str(), "item-not-found")};
   };

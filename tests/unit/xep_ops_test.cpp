@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "stanza/iq.hpp"
+#include "test_jid.hpp"
 #include "xep/ping/ping.hpp"
 #include "xep/ping/ping_ops.hpp"
 #include "xep/time/time_ops.hpp"
@@ -14,11 +15,9 @@ using namespace std::chrono;
 
 namespace {
 
-Jid jid(std::string_view text) {
-  return *Jid::parse(text);
-}
+using test::jid;
 
-struct Fixture {
+struct OpsFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("romeo@montague.net/orchard")};
 };
@@ -30,7 +29,7 @@ xml::Element error_reply(const xml::Element& request, const char* condition) {
 }  // namespace
 
 TEST_CASE("ping: a pong gives the round-trip time of the request") {
-  Fixture f;
+  OpsFixture f;
   f.session.delay = milliseconds(20);
   f.session.responder = [](const xml::Element& iq) { return std::optional(ping::make_result(iq)); };
   const auto rtt = test::run_coroutine<Result<nanoseconds>>(
@@ -44,7 +43,7 @@ TEST_CASE("ping: a pong gives the round-trip time of the request") {
 }
 
 TEST_CASE("ping: an error reply is a remote error with the XEP-0199 condition and context") {
-  Fixture f;
+  OpsFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(error_reply(iq, "service-unavailable"));
   };
@@ -57,7 +56,7 @@ TEST_CASE("ping: an error reply is a remote error with the XEP-0199 condition an
 }
 
 TEST_CASE("ping: no answer is a timeout (kind temporary)") {
-  Fixture f;
+  OpsFixture f;
   const auto rtt = test::run_coroutine<Result<nanoseconds>>(
       f.io, [&] { return ping::ping(f.session, jid("capulet.lit"), milliseconds(30)); });
   REQUIRE_FALSE(rtt.has_value());
@@ -66,7 +65,7 @@ TEST_CASE("ping: no answer is a timeout (kind temporary)") {
 }
 
 TEST_CASE("version: the result is parsed; a result without <query/> is a protocol error") {
-  Fixture f;
+  OpsFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(
         version::make_result(iq, version::SoftwareVersion{"Prosody", "0.12.4", std::nullopt}));
@@ -90,7 +89,7 @@ TEST_CASE("version: the result is parsed; a result without <query/> is a protoco
 }
 
 TEST_CASE("version: a stanza error keeps its condition") {
-  Fixture f;
+  OpsFixture f;
   f.session.responder = [](const xml::Element& iq) {
     return std::optional(error_reply(iq, "forbidden"));
   };
@@ -102,7 +101,7 @@ TEST_CASE("version: a stanza error keeps its condition") {
 }
 
 TEST_CASE("time: the offset is their clock minus the midpoint of the round trip") {
-  Fixture f;
+  OpsFixture f;
   // The entity's clock runs one hour ahead of ours.
   f.session.responder = [](const xml::Element& iq) {
     const auto now = time_point_cast<microseconds>(system_clock::now());
@@ -126,7 +125,7 @@ TEST_CASE("time: TimeQuery::offset with fixed clocks") {
 }
 
 TEST_CASE("time: an unparsable reply is a protocol error with context") {
-  Fixture f;
+  OpsFixture f;
   f.session.responder = [](const xml::Element& iq) {
     xml::Element payload("time", std::string(time::k_ns));
     payload.add_child(xml::Element("tzo", std::string(time::k_ns))).add_text("Z");

@@ -21,7 +21,7 @@ namespace {
 
 const pubsub::Service k_service = Jid::parse("pubsub.shakespeare.lit").value();
 
-std::string file(int number, const char* slug) {
+std::string pubsub_example(int number, const char* slug) {
   return "xep0060-ex" + std::to_string(number) + "-" + slug + ".xml";
 }
 
@@ -51,13 +51,13 @@ Error as_request_error(const xml::Element& error_iq) {
 }  // namespace
 
 TEST_CASE("XEP-0060 §8.1 create: examples 125 (named), 131 (instant), 137 (configured)") {
-  auto ex = example(file(125, "create"));
+  auto ex = example(pubsub_example(125, "create"));
   check_request(pubsub::make_create(k_service, "princely_musings", std::nullopt, "create1"), ex);
-  ex = example(file(131, "create-instant"));
+  ex = example(pubsub_example(131, "create-instant"));
   check_request(pubsub::make_create(k_service, std::nullopt, std::nullopt, "create2"), ex);
 
   // Example 137: the node_config form from VAR=VALUE answers (forms::make_submit).
-  ex = example(file(137, "create-configured"));
+  ex = example(pubsub_example(137, "create-configured"));
   forms::Answers answers;
   for (const auto* field : ex.child("pubsub", pubsub::k_ns)
                                ->child("configure", pubsub::k_ns)
@@ -73,21 +73,21 @@ TEST_CASE("XEP-0060 §8.1 create: examples 125 (named), 131 (instant), 137 (conf
 }
 
 TEST_CASE("XEP-0060 §8.1 create results: example 132 names the instant node, 138 is empty") {
-  CHECK(pubsub::parse_create_result(example(file(132, "create-instant-result")), std::nullopt) ==
+  CHECK(pubsub::parse_create_result(example(pubsub_example(132, "create-instant-result")), std::nullopt) ==
         "25e3d37dabbab9541f7523321421edc5bfeb2dae");
-  CHECK(pubsub::parse_create_result(example(file(138, "create-result")), "princely_musings") ==
+  CHECK(pubsub::parse_create_result(example(pubsub_example(138, "create-result")), "princely_musings") ==
         "princely_musings");
   const auto nameless =
-      pubsub::parse_create_result(example(file(138, "create-result")), std::nullopt);
+      pubsub::parse_create_result(example(pubsub_example(138, "create-result")), std::nullopt);
   REQUIRE_FALSE(nameless);
   CHECK(nameless.error().kind == ErrorKind::protocol);
 }
 
 TEST_CASE("XEP-0060 §8.2 configure: examples 139 (get), 140 (form), 146 (submit), 147 (cancel)") {
   check_request(pubsub::make_configure_get(k_service, "princely_musings", "config1"),
-                example(file(139, "configure-request")));
+                example(pubsub_example(139, "configure-request")));
 
-  const auto form = pubsub::parse_configure_result(example(file(140, "configure-form")));
+  const auto form = pubsub::parse_configure_result(example(pubsub_example(140, "configure-form")));
   REQUIRE_MESSAGE(form, (form ? "" : form.error().message));
   CHECK(form->type == forms::FormType::form);
   CHECK(form->form_type() == std::string(pubsub::k_form_node_config));
@@ -97,7 +97,7 @@ TEST_CASE("XEP-0060 §8.2 configure: examples 139 (get), 140 (form), 146 (submit
   CHECK(access->values == std::vector<std::string>{"open"});
 
   // Example 146 read back through forms::parse and submitted as it is.
-  const auto submit_ex = example(file(146, "configure-submit"));
+  const auto submit_ex = example(pubsub_example(146, "configure-submit"));
   const auto* x = submit_ex.child("pubsub", pubsub::k_ns_owner)
                       ->child("configure", pubsub::k_ns_owner)
                       ->child("x", forms::k_ns);
@@ -108,35 +108,35 @@ TEST_CASE("XEP-0060 §8.2 configure: examples 139 (get), 140 (form), 146 (submit
                 submit_ex);
   check_request(
       pubsub::make_configure_set(k_service, "princely_musings", forms::cancel_form(), "config2"),
-      example(file(147, "configure-cancel")));
+      example(pubsub_example(147, "configure-cancel")));
 
   // A result without a form is the service breaking §8.2.2.
-  const auto empty = pubsub::parse_configure_result(example(file(138, "create-result")));
+  const auto empty = pubsub::parse_configure_result(example(pubsub_example(138, "create-result")));
   REQUIRE_FALSE(empty);
   CHECK(empty.error().code == "bad_reply");
 }
 
 TEST_CASE("XEP-0060 §8.4, §8.5 delete and purge: examples 157, 158, 163") {
   check_request(pubsub::make_delete(k_service, "princely_musings", std::nullopt, "delete1"),
-                example(file(157, "delete")));
+                example(pubsub_example(157, "delete")));
   check_request(pubsub::make_delete(k_service, "princely_musings",
                                     "xmpp:hamlet@denmark.lit?;node=blog", "delete1"),
-                example(file(158, "delete-redirect")));
+                example(pubsub_example(158, "delete-redirect")));
   check_request(pubsub::make_purge(k_service, "princely_musings", "purge1"),
-                example(file(163, "purge")));
+                example(pubsub_example(163, "purge")));
 }
 
 TEST_CASE("XEP-0060 §7.1 publish: examples 96 (with id), 97 (without), 114 (publish-options)") {
-  auto ex = example(file(96, "publish-with-id"));
+  auto ex = example(pubsub_example(96, "publish-with-id"));
   pubsub::PublishRequest request{"princely_musings", "bnd81g37d61f49fgn581", payload_of(ex),
                                  std::nullopt};
   check_request(pubsub::make_publish(k_service, request, "publish1"), ex);
 
-  ex = example(file(97, "publish-without-id"));
+  ex = example(pubsub_example(97, "publish-without-id"));
   request = {"princely_musings", std::nullopt, payload_of(ex), std::nullopt};
   check_request(pubsub::make_publish(k_service, request, "publish2"), ex);
 
-  ex = example(file(114, "publish-options"));
+  ex = example(pubsub_example(114, "publish-options"));
   auto options = forms::make_submit(std::string(pubsub::k_form_publish_options),
                                     {{"pubsub#access_model", {"presence"}}});
   REQUIRE(options);
@@ -147,14 +147,14 @@ TEST_CASE("XEP-0060 §7.1 publish: examples 96 (with id), 97 (without), 114 (pub
 TEST_CASE("XEP-0060 §7.1.2 publish results: example 98 keeps our id, 99 gives the service's") {
   const pubsub::PublishRequest ours{"princely_musings", "bnd81g37d61f49fgn581", std::nullopt,
                                     std::nullopt};
-  CHECK(pubsub::parse_publish_result(example(file(98, "publish-result")), ours) ==
+  CHECK(pubsub::parse_publish_result(example(pubsub_example(98, "publish-result")), ours) ==
         pubsub::Published{"princely_musings", "bnd81g37d61f49fgn581", false});
   const pubsub::PublishRequest theirs{"princely_musings", std::nullopt, std::nullopt,
                                       std::nullopt};
-  CHECK(pubsub::parse_publish_result(example(file(99, "publish-result-id")), theirs) ==
+  CHECK(pubsub::parse_publish_result(example(pubsub_example(99, "publish-result-id")), theirs) ==
         pubsub::Published{"princely_musings", "ae890ac52d0df67ed7cfdf51b644e901", false});
   // An empty result (example 116's shape) answers with what we asked.
-  CHECK(pubsub::parse_publish_result(example(file(116, "retract-result")), ours).item_id ==
+  CHECK(pubsub::parse_publish_result(example(pubsub_example(116, "retract-result")), ours).item_id ==
         "bnd81g37d61f49fgn581");
 }
 
@@ -162,7 +162,7 @@ TEST_CASE("XEP-0060 §7.2 retract: example 115; notify='true' when asked (§7.2.
   check_request(
       pubsub::make_retract(k_service, "princely_musings", "ae890ac52d0df67ed7cfdf51b644e901",
                            false, "retract1"),
-      example(file(115, "retract")));
+      example(pubsub_example(115, "retract")));
   const auto notify = pubsub::make_retract(k_service, "n", "i1", true);
   const auto* retract = notify.child("pubsub", pubsub::k_ns)->child("retract", pubsub::k_ns);
   REQUIRE(retract != nullptr);
@@ -174,7 +174,7 @@ TEST_CASE("XEP-0060 §6.5 items requests: examples 74 (all), 78 (by id), 80 (max
   check_request(pubsub::make_items(k_service, {"princely_musings", std::nullopt, {}, std::nullopt,
                                                std::nullopt},
                                    "items1"),
-                example(file(74, "items-request")));
+                example(pubsub_example(74, "items-request")));
   check_request(
       pubsub::make_items(k_service,
                          {"princely_musings",
@@ -183,11 +183,11 @@ TEST_CASE("XEP-0060 §6.5 items requests: examples 74 (all), 78 (by id), 80 (max
                           std::nullopt,
                           std::nullopt},
                          "items3"),
-      example(file(78, "items-by-id-request")));
+      example(pubsub_example(78, "items-by-id-request")));
   check_request(pubsub::make_items(k_service,
                                    {"princely_musings", 2, {}, std::nullopt, std::nullopt},
                                    "items2"),
-                example(file(80, "items-max-request")));
+                example(pubsub_example(80, "items-max-request")));
   // §6.5.4: the <set/> is <pubsub/>'s child, after <items/>.
   const auto paged = pubsub::make_items(
       k_service, {"n", std::nullopt, {}, rsm::Request{10, "last-id", std::nullopt, std::nullopt},
@@ -200,7 +200,7 @@ TEST_CASE("XEP-0060 §6.5 items requests: examples 74 (all), 78 (by id), 80 (max
 }
 
 TEST_CASE("XEP-0060 §6.5 items results: examples 75, 76 (RSM), 79, 81, 82 (none)") {
-  auto all = pubsub::parse_items_result(example(file(75, "items-result")));
+  auto all = pubsub::parse_items_result(example(pubsub_example(75, "items-result")));
   REQUIRE(all);
   CHECK(all->node == "princely_musings");
   REQUIRE(all->items.size() == 4);
@@ -211,7 +211,7 @@ TEST_CASE("XEP-0060 §6.5 items results: examples 75, 76 (RSM), 79, 81, 82 (none
   CHECK(all->items[3].payload->child_text("title", "http://www.w3.org/2005/Atom") == "Soliloquy");
   CHECK_FALSE(all->page.has_value());
 
-  auto paged = pubsub::parse_items_result(example(file(76, "items-rsm-result")));
+  auto paged = pubsub::parse_items_result(example(pubsub_example(76, "items-rsm-result")));
   REQUIRE(paged);
   CHECK(paged->items.size() == 3);
   REQUIRE(paged->page.has_value());
@@ -219,18 +219,18 @@ TEST_CASE("XEP-0060 §6.5 items results: examples 75, 76 (RSM), 79, 81, 82 (none
   CHECK(paged->page->first == "368866411b877c30064a5f62b917cffe");
   CHECK(paged->page->last == "4e30f35051b7b8b42abe083742187228");
 
-  auto by_id = pubsub::parse_items_result(example(file(79, "items-by-id-result")));
+  auto by_id = pubsub::parse_items_result(example(pubsub_example(79, "items-by-id-result")));
   REQUIRE(by_id);
   CHECK(by_id->items.size() == 2);
-  auto newest = pubsub::parse_items_result(example(file(81, "items-max-result")));
+  auto newest = pubsub::parse_items_result(example(pubsub_example(81, "items-max-result")));
   REQUIRE(newest);
   CHECK(newest->items.size() == 2);
   CHECK(newest->items[1].id == "ae890ac52d0df67ed7cfdf51b644e901");
-  auto none = pubsub::parse_items_result(example(file(82, "items-empty")));
+  auto none = pubsub::parse_items_result(example(pubsub_example(82, "items-empty")));
   REQUIRE(none);
   CHECK(none->items.empty());
 
-  const auto broken = pubsub::parse_items_result(example(file(116, "retract-result")));
+  const auto broken = pubsub::parse_items_result(example(pubsub_example(116, "retract-result")));
   REQUIRE_FALSE(broken);
   CHECK(broken.error().code == "bad_reply");
 }
@@ -252,28 +252,28 @@ TEST_CASE("an item with two payload elements keeps the first and is counted (§7
 TEST_CASE("XEP-0060 §6.1, §6.2 subscribe and unsubscribe: examples 28, 29, 42, 43, 47") {
   check_request(pubsub::make_subscribe(k_service, "princely_musings", jid("francisco@denmark.lit"),
                                        "sub1"),
-                example(file(28, "subscribe")));
+                example(pubsub_example(28, "subscribe")));
   check_request(pubsub::make_unsubscribe(k_service, "princely_musings",
                                          jid("francisco@denmark.lit"), std::nullopt, "unsub1"),
-                example(file(47, "unsubscribe")));
+                example(pubsub_example(47, "unsubscribe")));
   const auto who = jid("francisco@denmark.lit");
-  auto ok = pubsub::parse_subscribe_result(example(file(29, "subscribe-result")),
+  auto ok = pubsub::parse_subscribe_result(example(pubsub_example(29, "subscribe-result")),
                                            "princely_musings", who);
   REQUIRE(ok);
   CHECK(ok->state == pubsub::SubState::subscribed);
   CHECK(ok->subid == "ba49252aaa4f5d320c24d3766f0bdcade78c78d3");
   CHECK(ok->jid == who);
-  auto pending = pubsub::parse_subscribe_result(example(file(42, "subscribe-pending")),
+  auto pending = pubsub::parse_subscribe_result(example(pubsub_example(42, "subscribe-pending")),
                                                 "princely_musings", who);
   REQUIRE(pending);
   CHECK(pending->state == pubsub::SubState::pending);
-  auto unconfigured = pubsub::parse_subscribe_result(example(file(43, "subscribe-unconfigured")),
+  auto unconfigured = pubsub::parse_subscribe_result(example(pubsub_example(43, "subscribe-unconfigured")),
                                                      "princely_musings", who);
   REQUIRE(unconfigured);
   CHECK(unconfigured->state == pubsub::SubState::unconfigured);
   CHECK(unconfigured->options_required);
   // An empty result: subscribed as asked.
-  auto empty = pubsub::parse_subscribe_result(example(file(116, "retract-result")), "n", who);
+  auto empty = pubsub::parse_subscribe_result(example(pubsub_example(116, "retract-result")), "n", who);
   REQUIRE(empty);
   CHECK(empty->node == "n");
   CHECK(empty->state == pubsub::SubState::subscribed);
@@ -281,28 +281,28 @@ TEST_CASE("XEP-0060 §6.1, §6.2 subscribe and unsubscribe: examples 28, 29, 42,
 
 TEST_CASE("XEP-0060 §5.6, §8.8 subscription listings: examples 16-21, 184, 185") {
   check_request(pubsub::make_subscriptions(k_service, std::nullopt, false, "subscriptions1"),
-                example(file(16, "subscriptions-request")));
+                example(pubsub_example(16, "subscriptions-request")));
   check_request(pubsub::make_subscriptions(k_service, "princely_musings", false, "subscriptions2"),
-                example(file(20, "node-subscriptions-request")));
+                example(pubsub_example(20, "node-subscriptions-request")));
   check_request(pubsub::make_subscriptions(k_service, "princely_musings", true, "subman1"),
-                example(file(184, "owner-subscriptions-request")));
+                example(pubsub_example(184, "owner-subscriptions-request")));
 
-  auto all = pubsub::parse_subscriptions_result(example(file(17, "subscriptions-result")));
+  auto all = pubsub::parse_subscriptions_result(example(pubsub_example(17, "subscriptions-result")));
   REQUIRE(all);
   REQUIRE(all->size() == 5);
   CHECK((*all)[2].node == "node5");
   CHECK((*all)[2].state == pubsub::SubState::unconfigured);
   CHECK((*all)[4].subid == "004-yyy");
-  auto none = pubsub::parse_subscriptions_result(example(file(18, "no-subscriptions")));
+  auto none = pubsub::parse_subscriptions_result(example(pubsub_example(18, "no-subscriptions")));
   REQUIRE(none);
   CHECK(none->empty());
-  auto node6 = pubsub::parse_subscriptions_result(example(file(21, "node-subscriptions-result")));
+  auto node6 = pubsub::parse_subscriptions_result(example(pubsub_example(21, "node-subscriptions-result")));
   REQUIRE(node6);
   CHECK(node6->size() == 2);
   // The owner listing names no node per entry: the listing's node is used.
   std::size_t skipped = 0;
   auto owner = pubsub::parse_subscriptions_result(
-      example(file(185, "owner-subscriptions-result")), &skipped);
+      example(pubsub_example(185, "owner-subscriptions-result")), &skipped);
   REQUIRE(owner);
   REQUIRE(owner->size() == 4);
   CHECK(skipped == 0);
@@ -313,37 +313,37 @@ TEST_CASE("XEP-0060 §5.6, §8.8 subscription listings: examples 16-21, 184, 185
 
 TEST_CASE("XEP-0060 §5.7, §8.9 affiliations: examples 22-27, 197, 198, 202, 208") {
   check_request(pubsub::make_affiliations(k_service, std::nullopt, false, "affil1"),
-                example(file(22, "affiliations-request")));
+                example(pubsub_example(22, "affiliations-request")));
   check_request(pubsub::make_affiliations(k_service, "node6", false, "affil2"),
-                example(file(26, "node-affiliations-request")));
+                example(pubsub_example(26, "node-affiliations-request")));
   check_request(pubsub::make_affiliations(k_service, "princely_musings", true, "ent1"),
-                example(file(197, "owner-affiliations-request")));
+                example(pubsub_example(197, "owner-affiliations-request")));
   check_request(
       pubsub::make_affiliations_set(k_service, "princely_musings",
                                     {{jid("bard@shakespeare.lit"), pubsub::Affiliation::publisher}},
                                     "ent2"),
-      example(file(202, "owner-affiliation-set")));
+      example(pubsub_example(202, "owner-affiliation-set")));
   check_request(
       pubsub::make_affiliations_set(k_service, "princely_musings",
                                     {{jid("hamlet@denmark.lit"), pubsub::Affiliation::none},
                                      {jid("polonius@denmark.lit"), pubsub::Affiliation::none},
                                      {jid("bard@shakespeare.lit"), pubsub::Affiliation::publisher}},
                                     "ent3"),
-      example(file(208, "owner-affiliations-set-multiple")));
+      example(pubsub_example(208, "owner-affiliations-set-multiple")));
 
-  auto ours = pubsub::parse_affiliations_result(example(file(23, "affiliations-result")));
+  auto ours = pubsub::parse_affiliations_result(example(pubsub_example(23, "affiliations-result")));
   REQUIRE(ours);
   REQUIRE(ours->size() == 4);
   CHECK((*ours)[1] == pubsub::AffiliationEntry{"node2", std::nullopt,
                                                pubsub::Affiliation::publisher});
   CHECK((*ours)[2].affiliation == pubsub::Affiliation::outcast);
-  auto none = pubsub::parse_affiliations_result(example(file(24, "no-affiliations")));
+  auto none = pubsub::parse_affiliations_result(example(pubsub_example(24, "no-affiliations")));
   REQUIRE(none);
   CHECK(none->empty());
-  auto one = pubsub::parse_affiliations_result(example(file(27, "node-affiliations-result")));
+  auto one = pubsub::parse_affiliations_result(example(pubsub_example(27, "node-affiliations-result")));
   REQUIRE(one);
   CHECK(one->size() == 1);
-  auto owner = pubsub::parse_affiliations_result(example(file(198, "owner-affiliations-result")));
+  auto owner = pubsub::parse_affiliations_result(example(pubsub_example(198, "owner-affiliations-result")));
   REQUIRE(owner);
   REQUIRE(owner->size() == 2);
   CHECK((*owner)[1] == pubsub::AffiliationEntry{"princely_musings", jid("polonius@denmark.lit"),
@@ -371,7 +371,7 @@ TEST_CASE("affiliation names and JID=AFFILIATION (§4.1)") {
 }
 
 TEST_CASE("XEP-0060 §5.4 node meta-data: example 14") {
-  const auto info = pubsub::parse_node_info(example(file(14, "meta-data-result")));
+  const auto info = pubsub::parse_node_info(example(pubsub_example(14, "meta-data-result")));
   REQUIRE_MESSAGE(info, (info ? "" : info.error().message));
   CHECK(info->node_type == "leaf");
   CHECK(info->info.node == "princely_musings");
@@ -386,13 +386,13 @@ TEST_CASE("XEP-0060 §5.4 node meta-data: example 14") {
 }
 
 TEST_CASE("pubsub error conditions (§7.1.3, §6.1.3, §6.2.3): examples 30, 49, 50, 108, 110") {
-  CHECK(pubsub::pubsub_condition(example(file(30, "invalid-jid"))) == "invalid-jid");
-  CHECK(pubsub::pubsub_condition(example(file(49, "subid-required"))) == "subid-required");
-  CHECK(pubsub::pubsub_condition(example(file(50, "not-subscribed"))) == "not-subscribed");
-  CHECK(pubsub::pubsub_condition(example(file(108, "publish-node-full"))) == "node-full");
-  CHECK(pubsub::pubsub_condition(example(file(110, "publish-invalid-payload"))) ==
+  CHECK(pubsub::pubsub_condition(example(pubsub_example(30, "invalid-jid"))) == "invalid-jid");
+  CHECK(pubsub::pubsub_condition(example(pubsub_example(49, "subid-required"))) == "subid-required");
+  CHECK(pubsub::pubsub_condition(example(pubsub_example(50, "not-subscribed"))) == "not-subscribed");
+  CHECK(pubsub::pubsub_condition(example(pubsub_example(108, "publish-node-full"))) == "node-full");
+  CHECK(pubsub::pubsub_condition(example(pubsub_example(110, "publish-invalid-payload"))) ==
         "invalid-payload");
-  CHECK_FALSE(pubsub::pubsub_condition(example(file(105, "publish-forbidden"))));
+  CHECK_FALSE(pubsub::pubsub_condition(example(pubsub_example(105, "publish-forbidden"))));
   const auto unsupported = test::parse_stanza(
       "<iq type='error' id='x'><error type='cancel'><feature-not-implemented "
       "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><unsupported "
@@ -433,7 +433,7 @@ TEST_CASE("describe_error: what a person reads for each example's condition") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.number);
-    const auto ex = example(file(c.number, c.slug));
+    const auto ex = example(pubsub_example(c.number, c.slug));
     const auto app = c.with_app ? pubsub::pubsub_condition(ex) : std::nullopt;
     const auto e = pubsub::describe_error(as_request_error(ex), c.op, app);
     CHECK(e.kind == ErrorKind::remote);

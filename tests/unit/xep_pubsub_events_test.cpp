@@ -14,7 +14,7 @@ using test::jid;
 
 namespace {
 
-std::string file(int number, const char* slug) {
+std::string event_example(int number, const char* slug) {
   return "xep0060-ex" + std::to_string(number) + "-" + slug + ".xml";
 }
 
@@ -39,7 +39,7 @@ const Jid& own() {
 }  // namespace
 
 TEST_CASE("XEP-0060 examples 100-102: published items, with and without payload, publisher") {
-  const auto with_payload = example(file(100, "event-payload"));
+  const auto with_payload = example(event_example(100, "event-payload"));
   CHECK(pubsub::is_event(with_payload));
   auto events = events_of(with_payload);
   REQUIRE(events.size() == 1);
@@ -53,26 +53,26 @@ TEST_CASE("XEP-0060 examples 100-102: published items, with and without payload,
   CHECK(canonical(with_envelope(pubsub::make_event_message(events[0]), with_payload)) ==
         canonical(with_payload));
 
-  const auto bare = example(file(101, "event-no-payload"));
+  const auto bare = example(event_example(101, "event-no-payload"));
   events = events_of(bare);
   REQUIRE(events.size() == 1);
   CHECK_FALSE(events[0].item.payload.has_value());
   CHECK(canonical(with_envelope(pubsub::make_event_message(events[0]), bare)) == canonical(bare));
 
-  events = events_of(example(file(102, "event-publisher")));
+  events = events_of(example(event_example(102, "event-publisher")));
   REQUIRE(events.size() == 1);
   CHECK(events[0].item.publisher == "hamlet@denmark.lit");
 }
 
 TEST_CASE("XEP-0060 examples 117, 118: retractions, with SubID headers (§12.3)") {
-  const auto plain = example(file(117, "event-retract"));
+  const auto plain = example(event_example(117, "event-retract"));
   auto events = events_of(plain);
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == pubsub::EventKind::retracted);
   CHECK(events[0].item.id == "ae890ac52d0df67ed7cfdf51b644e901");
   CHECK(canonical(with_envelope(pubsub::make_event_message(events[0]), plain)) ==
         canonical(plain));
-  const auto notated = example(file(118, "event-retract-subids"));
+  const auto notated = example(event_example(118, "event-retract-subids"));
   events = events_of(notated);
   REQUIRE(events.size() == 1);
   CHECK(events[0].subids == std::vector<std::string>{"123-abc", "004-yyy"});
@@ -81,12 +81,12 @@ TEST_CASE("XEP-0060 examples 117, 118: retractions, with SubID headers (§12.3)"
 }
 
 TEST_CASE("XEP-0060 examples 150, 151, 160, 165: configuration, deletion, purge") {
-  auto events = events_of(example(file(150, "event-configuration")));
+  auto events = events_of(example(event_example(150, "event-configuration")));
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == pubsub::EventKind::configured);
   CHECK_FALSE(events[0].config.has_value());
 
-  const auto full = example(file(151, "event-configuration-form"));
+  const auto full = example(event_example(151, "event-configuration-form"));
   events = events_of(full);
   REQUIRE(events.size() == 1);
   REQUIRE(events[0].config.has_value());
@@ -94,7 +94,7 @@ TEST_CASE("XEP-0060 examples 150, 151, 160, 165: configuration, deletion, purge"
         std::vector<std::string>{"9216"});
   CHECK(canonical(with_envelope(pubsub::make_event_message(events[0]), full)) == canonical(full));
 
-  const auto deleted = example(file(160, "event-delete"));
+  const auto deleted = example(event_example(160, "event-delete"));
   events = events_of(deleted);
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == pubsub::EventKind::deleted);
@@ -102,7 +102,7 @@ TEST_CASE("XEP-0060 examples 150, 151, 160, 165: configuration, deletion, purge"
   CHECK(canonical(with_envelope(pubsub::make_event_message(events[0]), deleted)) ==
         canonical(deleted));
 
-  const auto purged = example(file(165, "event-purge"));
+  const auto purged = example(event_example(165, "event-purge"));
   events = events_of(purged);
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == pubsub::EventKind::purged);

@@ -27,7 +27,7 @@ namespace {
 
 constexpr const char* k_service = "upload.example.test";
 
-struct Fixture {
+struct UploadFixture {
   asio::io_context io;
   test::FakeSession session{io.get_executor(), jid("alice@example.test/cli")};
 };
@@ -287,7 +287,7 @@ TEST_CASE("guess_content_type: a short table, else application/octet-stream") {
 // ---- find_service ----
 
 TEST_CASE("find_service: items of our server, likely names first, the service's limit") {
-  Fixture f;
+  UploadFixture f;
   f.session.responder = Scripted{};
   const auto service = test::run_coroutine<Result<upload::Service>>(
       f.io, [&] { return upload::find_service(f.session, seconds(5)); });
@@ -302,7 +302,7 @@ TEST_CASE("find_service: items of our server, likely names first, the service's 
 }
 
 TEST_CASE("find_service: items that fail are skipped; the server itself is asked last") {
-  Fixture f;
+  UploadFixture f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     const auto to = iq.attr("to").value_or("");
     if (disco::is_items_request(iq)) {
@@ -331,7 +331,7 @@ TEST_CASE("find_service: items that fail are skipped; the server itself is asked
 }
 
 TEST_CASE("find_service: nothing offers upload; disco#items failing is reported") {
-  Fixture f;
+  UploadFixture f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
     if (disco::is_items_request(iq)) return disco::make_items_result(iq, {});
     return disco::make_info_result(iq, {});
@@ -357,7 +357,7 @@ TEST_CASE("find_service: nothing offers upload; disco#items failing is reported"
 
 TEST_CASE("upload_file: a missing, unreadable or non-regular file is no_input; nothing is asked") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   f.session.responder = Scripted{};
   const auto unreadable = dir.write("secret.bin", "x");
   std::filesystem::permissions(unreadable, std::filesystem::perms::none);
@@ -377,7 +377,7 @@ TEST_CASE("upload_file: a missing, unreadable or non-regular file is no_input; n
 
 TEST_CASE("upload_file: over the advertised limit fails before a slot is asked for") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   f.session.responder = Scripted{};
   const auto file = dir.write("big.bin", std::string(1001, 'x'));
   const auto result = test::run_coroutine<Result<upload::Uploaded>>(
@@ -392,7 +392,7 @@ TEST_CASE("upload_file: over the advertised limit fails before a slot is asked f
 
 TEST_CASE("upload_file: the service's refusal keeps its condition, with context") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   Scripted script;
   script.slot = [](const xml::Element& iq) {
     return stanza::make_error_reply(
@@ -411,7 +411,7 @@ TEST_CASE("upload_file: the service's refusal keeps its condition, with context"
 
 TEST_CASE("upload_file: an http slot is refused before any connection") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   Scripted script;
   script.slot = [](const xml::Element& iq) {
     return slot_result(iq, "http://127.0.0.1:9/put", "http://127.0.0.1:9/get");
@@ -430,7 +430,7 @@ TEST_CASE("upload_file: an http slot is refused before any connection") {
 
 TEST_CASE("upload_file: slot request, PUT with the slot's headers, the GET URL back") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   HttpServer http(f.io.get_executor());
   asio::co_spawn(f.io, http.serve(), asio::detached);
   Scripted script;
@@ -474,7 +474,7 @@ TEST_CASE("upload_file: slot request, PUT with the slot's headers, the GET URL b
 
 TEST_CASE("upload_file: an HTTP status other than 200/201 is remote http_status, path hidden") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   HttpServer http(f.io.get_executor());
   http.response = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n";
   asio::co_spawn(f.io, http.serve(), asio::detached);
@@ -502,7 +502,7 @@ TEST_CASE("upload_file: an HTTP status other than 200/201 is remote http_status,
 
 TEST_CASE("upload_file: names XML cannot carry are made safe; bad options are usage errors") {
   TempDir dir;
-  Fixture f;
+  UploadFixture f;
   Scripted script;
   script.slot = [](const xml::Element& iq) {
     return stanza::make_error_reply(iq, stanza::make_stanza_error("forbidden"));

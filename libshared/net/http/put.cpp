@@ -1,5 +1,6 @@
 #include "net/http/put.hpp"
 
+#include "core/text.hpp"
 #include "net/asio.hpp"
 
 #include <boost/beast/core/buffers_range.hpp>
@@ -43,18 +44,10 @@ bool is_field_value(std::string_view s) {
   });
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lx = (x >= 'A' && x <= 'Z') ? x - 'A' + 'a' : x;
-           const auto ly = (y >= 'A' && y <= 'Z') ? y - 'A' + 'a' : y;
-           return lx == ly;
-         });
-}
-
 bool is_ours(std::string_view name) {
   for (const std::string_view reserved :
        {"host", "content-length", "content-type", "transfer-encoding", "connection"})
-    if (iequals(name, reserved)) return true;
+    if (ascii_iequals(name, reserved)) return true;
   return false;
 }
 

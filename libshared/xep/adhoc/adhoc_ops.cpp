@@ -7,10 +7,6 @@
 namespace xmpp::adhoc {
 namespace {
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
 std::string context(const Jid& jid, const std::string& node) {
   return "command " + node + " at " + jid.str();
 }
@@ -49,9 +45,9 @@ awaitable<Result<CommandList>> list(stream::Session& session, Jid jid,
 awaitable<Result<Response>> send(stream::Session& session, Jid jid, Request request,
                                  std::chrono::milliseconds timeout) {
   const std::string what = context(jid, request.node);
-  if (request.node.empty()) co_return fail(usage("an ad-hoc command needs a node"));
+  if (request.node.empty()) co_return fail(usage_error("an ad-hoc command needs a node"));
   if (request.sessionid && request.sessionid->empty())
-    co_return fail(usage(what + ": an empty sessionid names no session"));
+    co_return fail(usage_error(what + ": an empty sessionid names no session"));
   auto reply = co_await session.request(make_request(jid, request), timeout);
   // Session::request keeps only the general condition of an error reply, so the §4.4 specific
   // one is explained from it and the action (see adhoc_ops.hpp).
@@ -93,7 +89,7 @@ awaitable<Result<Response>> proceed(stream::Session& session, Response stage, Ac
                                     std::chrono::milliseconds timeout) {
   const std::string what = context(stage.from, stage.node);
   if (!stage.open())
-    co_return fail(usage(what + ": the command session is over (" +
+    co_return fail(usage_error(what + ": the command session is over (" +
                          std::string(to_string(stage.status)) +
                          (stage.sessionid ? "" : ", no sessionid") + ")"));
   if (!stage.allows(action)) {
@@ -101,7 +97,7 @@ awaitable<Result<Response>> proceed(stream::Session& session, Response stage, Ac
                           " at this stage, not " + std::string(to_string(action));
     if (action == Action::execute)
       message += " (which means " + std::string(to_string(stage.default_action())) + " here)";
-    co_return fail(usage(std::move(message)));
+    co_return fail(usage_error(std::move(message)));
   }
   if (action == Action::cancel)
     co_return co_await cancel(session, stage.from, stage.node, *stage.sessionid, timeout);
@@ -116,7 +112,7 @@ awaitable<Result<Response>> proceed(stream::Session& session, Jid jid, std::stri
                                     std::optional<forms::Form> form,
                                     std::chrono::milliseconds timeout) {
   if (sessionid.empty())
-    co_return fail(usage(context(jid, node) + ": continuing a command needs its sessionid"));
+    co_return fail(usage_error(context(jid, node) + ": continuing a command needs its sessionid"));
   Request request;
   request.node = std::move(node);
   request.sessionid = std::move(sessionid);

@@ -25,7 +25,7 @@ std::vector<LayoutItem> parse_items(const xml::Element& parent) {
   return items;
 }
 
-xml::Element element(std::string name) {
+xml::Element layout_element(std::string name) {
   return xml::Element(std::move(name), std::string(k_ns_layout));
 }
 
@@ -35,14 +35,14 @@ void add_items(xml::Element& parent, const std::vector<LayoutItem>& items) {
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, LayoutText>) {
-            auto& text = parent.add_child(element("text"));
+            auto& text = parent.add_child(layout_element("text"));
             if (!v.text.empty()) text.add_text(v.text);
           } else if constexpr (std::is_same_v<T, FieldRef>) {
-            parent.add_child(element("fieldref")).set_attr("var", v.var);
+            parent.add_child(layout_element("fieldref")).set_attr("var", v.var);
           } else if constexpr (std::is_same_v<T, ReportedRef>) {
-            parent.add_child(element("reportedref"));
+            parent.add_child(layout_element("reportedref"));
           } else {
-            auto section = element("section");
+            auto section = layout_element("section");
             if (v.label) section.set_attr("label", *v.label);
             add_items(section, v.items);
             parent.add_child(std::move(section));
@@ -79,7 +79,7 @@ std::vector<Page> parse_layout(const xml::Element& x) {
 }
 
 xml::Element to_element(const Page& page) {
-  auto out = element("page");
+  auto out = layout_element("page");
   if (page.label) out.set_attr("label", *page.label);
   add_items(out, page.items);
   return out;

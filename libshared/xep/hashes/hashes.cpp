@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/base64.hpp"
+#include "core/text.hpp"
 
 namespace xmpp::hashes {
 namespace {
@@ -65,13 +66,6 @@ const EVP_MD* evp_md(Algorithm algo) {
   return nullptr;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 tl::unexpected<Error> bad_hash(std::string message) {
   return fail(ErrorKind::protocol, "bad_hash", "bad-request", std::move(message));
 }
@@ -84,9 +78,9 @@ std::string_view to_string(Algorithm algo) {
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
   for (const auto& i : k_algorithms)
-    if (iequals(name, i.name)) return i.algo;
+    if (ascii_iequals(name, i.name)) return i.algo;
   // §8.3 registers the BLAKE2b features as id-blake2bNNN, §2's table says blake2b-NNN.
-  if (iequals(name, "id-blake2b512")) return Algorithm::blake2b_512;
+  if (ascii_iequals(name, "id-blake2b512")) return Algorithm::blake2b_512;
   return std::nullopt;
 }
 

@@ -11,10 +11,6 @@
 namespace xmpp::ibb {
 namespace {
 
-xml::Element element(std::string_view name, std::string_view ns) {
-  return xml::Element(std::string(name), std::string(ns));
-}
-
 tl::unexpected<Error> bad(std::string_view code, std::string message) {
   return fail(ErrorKind::protocol, std::string(code), "", std::move(message));
 }
@@ -68,7 +64,7 @@ std::string_view to_string(StanzaKind kind) {
 }
 
 xml::Element make_open_element(const Open& open) {
-  auto e = element("open", k_ns);
+  auto e = xml::element("open", k_ns);
   e.set_attr("block-size", std::to_string(open.block_size));
   e.set_attr("sid", open.sid);
   e.set_attr("stanza", std::string(to_string(open.stanza)));
@@ -87,7 +83,7 @@ Result<Open> parse_open(const xml::Element& open) {
 }
 
 xml::Element make_data_element(std::string sid, std::uint16_t seq, std::string_view bytes) {
-  auto e = element("data", k_ns);
+  auto e = xml::element("data", k_ns);
   e.set_attr("seq", std::to_string(seq));
   e.set_attr("sid", std::move(sid));
   if (!bytes.empty()) e.add_text(base64_encode(bytes));
@@ -112,7 +108,7 @@ Result<Data> parse_data(const xml::Element& data) {
 }
 
 xml::Element make_close_element(std::string sid) {
-  auto e = element("close", k_ns);
+  auto e = xml::element("close", k_ns);
   e.set_attr("sid", std::move(sid));
   return e;
 }
@@ -130,7 +126,7 @@ Result<std::string> parse_close(const xml::Element& close) {
 }
 
 xml::Element make_transport(const Transport& transport) {
-  auto e = element("transport", k_ns_jingle);
+  auto e = xml::element("transport", k_ns_jingle);
   e.set_attr("block-size", std::to_string(transport.block_size));
   e.set_attr("sid", transport.sid);
   if (transport.stanza) e.set_attr("stanza", std::string(to_string(*transport.stanza)));

@@ -9,6 +9,7 @@
 
 #include "core/deadline.hpp"
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "stanza/iq.hpp"
 #include "stream/router.hpp"
 #include "stream/signal.hpp"
@@ -17,12 +18,6 @@ namespace xmpp::ibb {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string seconds_text(std::chrono::milliseconds d) {
-  const auto ms = d.count();
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
-  return std::to_string(ms) + " ms";
-}
 
 Result<void> check_block_size(std::uint32_t block_size) {
   if (block_size == 0 || block_size > k_max_block_size)
@@ -314,7 +309,7 @@ class Source final : public jingle_ft::ByteSource {
       if (Clock::now() >= deadline)
         co_return fail(ErrorKind::temporary, "timeout", "",
                        state->what() + ": no data within " +
-                           seconds_text(state->options.idle_timeout));
+                           duration_text(state->options.idle_timeout));
       if (!state->watching && state->can_watch) {
         state->watching = true;
         asio::co_spawn(executor, watch_session(state, time_left(deadline)), asio::detached);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.hpp"
 #include "xep/jingle_ft/file_name.hpp"
 #include "xep/time/time.hpp"
 
@@ -72,17 +73,6 @@ constexpr std::array<MediaType, 40> k_media_types{{
 }};
 
 constexpr std::string_view k_octet_stream = "application/octet-stream";
-
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view file_kind(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -162,7 +152,7 @@ std::string_view media_type_for(std::string_view name) {
   if (dot == std::string_view::npos || dot == 0) return k_octet_stream;
   const std::string_view extension = name.substr(dot + 1);
   for (const auto& entry : k_media_types)
-    if (iequals(entry.extension, extension)) return entry.type;
+    if (ascii_iequals(entry.extension, extension)) return entry.type;
   return k_octet_stream;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "xep/jingle_ft/file_name.hpp"
 #include "xep/jingle_ft/jingle_ft.hpp"
 
@@ -25,10 +26,6 @@ constexpr std::size_t k_temp_random_chars = 16;
 constexpr int k_temp_attempts = 8;
 /// The buffer that re-hashes a resumed partial file.
 constexpr std::size_t k_rehash_buffer = 64 * 1024;
-
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 /// The first `max` bytes of `s` at most, cut before a UTF-8 continuation byte so that no
 /// character is split.

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "stanza/error.hpp"
 #include "stanza/message.hpp"
 #include "xep/disco/disco_ops.hpp"
@@ -16,26 +17,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string seconds_text(milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
-Error usage(std::string message) {
-  return make_error(ErrorKind::usage, "usage", "", std::move(message));
-}
-
-std::optional<Error> check_room(const Jid& room) {
-  if (!room.has_local() || !room.is_bare())
-    return make_error(ErrorKind::usage, "bad_jid", "",
-                      room.str() + " is not a room address (room@service, no resource)");
-  return std::nullopt;
-}
-
 /// Texts go into XML; the writer throws on what XML cannot carry (control characters).
 std::optional<Error> check_text(const std::optional<std::string>& text, std::string_view what) {
   if (text && !xml::is_xml_text(*text))
-    return usage(std::string(what) + " contains characters XML cannot carry");
+    return usage_error(std::string(what) + " contains characters XML cannot carry");
   return std::nullopt;
 }
 
@@ -108,9 +93,9 @@ awaitable<Result<std::vector<Item>>> read_list(stream::Session& session, xml::El
 awaitable<Result<std::vector<Item>>> affiliation_list(stream::Session& session, Jid room,
                                                       Affiliation affiliation,
                                                       milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   if (affiliation == Affiliation::none)
-    co_return fail(usage("there is no list of affiliation none: ask for owner, admin, member or "
+    co_return fail(usage_error("there is no list of affiliation none: ask for owner, admin, member or "
                          "outcast"));
   const bool owners_only = affiliation == Affiliation::owner || affiliation == Affiliation::admin;
   Explain x;
@@ -123,9 +108,9 @@ awaitable<Result<std::vector<Item>>> affiliation_list(stream::Session& session, 
 
 awaitable<Result<std::vector<Item>>> role_list(stream::Session& session, Jid room, Role role,
                                                milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   if (role != Role::moderator && role != Role::participant)
-    co_return fail(usage("there is no list of role " + std::string(to_string(role)) +
+    co_return fail(usage_error("there is no list of role " + std::string(to_string(role)) +
                          ": ask for moderator or participant"));
   Explain x;
   // §8.5: moderators read the voice list; §9.8: admins and owners the moderator list.
@@ -150,13 +135,13 @@ std::string made_before(std::size_t done, std::size_t total) {
 awaitable<Result<void>> change_affiliations(stream::Session& session, Jid room,
                                             std::vector<AffiliationChange> changes,
                                             milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
-  if (changes.empty()) co_return fail(usage("no affiliation to change"));
+  if (auto e = check_room_address(room)) co_return fail(*e);
+  if (changes.empty()) co_return fail(usage_error("no affiliation to change"));
   for (const auto& c : changes) {
     if (!c.jid.is_bare())
-      co_return fail(usage("affiliations belong to bare JIDs: use " + c.jid.bare_str() +
+      co_return fail(usage_error("affiliations belong to bare JIDs: use " + c.jid.bare_str() +
                            " instead of " + c.jid.str()));
-    if (c.nick && c.nick->empty()) co_return fail(usage("an empty nick cannot be reserved"));
+    if (c.nick && c.nick->empty()) co_return fail(usage_error("an empty nick cannot be reserved"));
     if (auto e = check_text(c.nick, "the nick")) co_return fail(*e);
     if (auto e = check_text(c.reason, "the reason")) co_return fail(*e);
   }
@@ -190,12 +175,12 @@ awaitable<Result<void>> change_affiliations(stream::Session& session, Jid room,
 
 awaitable<Result<void>> change_roles(stream::Session& session, Jid room,
                                      std::vector<RoleChange> changes, milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
-  if (changes.empty()) co_return fail(usage("no role to change"));
+  if (auto e = check_room_address(room)) co_return fail(*e);
+  if (changes.empty()) co_return fail(usage_error("no role to change"));
   for (const auto& c : changes) {
-    if (c.nick.empty()) co_return fail(usage("a role change needs the occupant's nick"));
+    if (c.nick.empty()) co_return fail(usage_error("a role change needs the occupant's nick"));
     if (!room.try_with_resource(c.nick))
-      co_return fail(usage("\"" + c.nick + "\" cannot be a nick in room " + room.str()));
+      co_return fail(usage_error("\"" + c.nick + "\" cannot be a nick in room " + room.str()));
     if (auto e = check_text(c.reason, "the reason")) co_return fail(*e);
   }
   for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -228,11 +213,11 @@ awaitable<Result<void>> change_roles(stream::Session& session, Jid room,
 
 awaitable<Result<void>> destroy_room(stream::Session& session, Jid room, DestroyRequest request,
                                      milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   if (auto e = check_text(request.reason, "the reason")) co_return fail(*e);
   if (auto e = check_text(request.password, "the password")) co_return fail(*e);
   if (request.alternate && !request.alternate->has_local())
-    co_return fail(usage(request.alternate->str() + " is not a room address (room@service)"));
+    co_return fail(usage_error(request.alternate->str() + " is not a room address (room@service)"));
   Explain x;
   x.forbidden = "you are not an owner";
   x.not_allowed = "the room refused to be destroyed";
@@ -252,7 +237,7 @@ bool is_error_answer(const xml::Element& e, const Jid& room, const std::string& 
 awaitable<Result<void>> change_subject(stream::Session& session, Joined joined, std::string text,
                                        milliseconds timeout) {
   const Jid room = joined.room.bare();
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   if (auto e = check_text(text, "the subject")) co_return fail(*e);
   const std::string id = random_id();
   const Jid occupant = joined.occupant;
@@ -279,7 +264,7 @@ awaitable<Result<void>> change_subject(stream::Session& session, Joined joined, 
   if (!answer)
     co_return fail(ErrorKind::temporary, "timeout", "",
                    "room " + room.bare_str() + " did not show the new subject within " +
-                       seconds_text(timeout));
+                       duration_text(timeout));
   if (stanza::message_type(*answer) == stanza::MessageType::error) {
     Explain x;
     // §8.1: moderators, or participants where muc#roomconfig_changesubject allows it.
@@ -312,8 +297,8 @@ awaitable<Result<void>> join_and_set_subject(stream::Session& session, Jid room,
 awaitable<Result<void>> send_invitations(stream::Session& session, Invitation invitation,
                                          std::vector<Jid> invitees, milliseconds timeout) {
   const Jid room = invitation.room;
-  if (auto e = check_room(room)) co_return fail(*e);
-  if (invitees.empty()) co_return fail(usage("nobody to invite"));
+  if (auto e = check_room_address(room)) co_return fail(*e);
+  if (invitees.empty()) co_return fail(usage_error("nobody to invite"));
   if (auto e = check_text(invitation.reason, "the reason")) co_return fail(*e);
   if (auto e = check_text(invitation.password, "the password")) co_return fail(*e);
   if (auto e = check_text(invitation.thread, "the thread")) co_return fail(*e);
@@ -336,7 +321,7 @@ awaitable<Result<void>> send_invitations(stream::Session& session, Invitation in
 
 awaitable<Result<RoomInfo>> read_room_info(stream::Session& session, Jid room,
                                            milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   const std::string what = "reading the room information (disco#info)";
   const Explain generic;  // named: g++ 12 frees a braced temporary in a co_await twice
   auto request = disco::make_info_request(room);
@@ -369,7 +354,7 @@ RoomListEntry entry_of(const disco::DiscoItem& item) {
 
 awaitable<Result<RoomList>> read_rooms(stream::Session& session, Jid service, ListOptions options) {
   if (service.has_local() || !service.is_bare())
-    co_return fail(usage(service.str() + " is not a MUC service address (a domain, e.g. "
+    co_return fail(usage_error(service.str() + " is not a MUC service address (a domain, e.g. "
                                          "conference.example.org)"));
   RoomList list;
   list.service = service;

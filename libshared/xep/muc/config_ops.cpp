@@ -10,13 +10,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::optional<Error> check_room(const Jid& room) {
-  if (!room.has_local() || !room.is_bare())
-    return make_error(ErrorKind::usage, "bad_jid", "",
-                      room.str() + " is not a room address (room@service, no resource)");
-  return std::nullopt;
-}
-
 /// A refusal turned into a sentence about the room; other failures get the context.
 Error explain(const Error& e, const Jid& room, const std::string& what) {
   const std::string r = room.bare_str();
@@ -40,7 +33,7 @@ Error explain(const Error& e, const Jid& room, const std::string& what) {
 
 awaitable<Result<forms::Form>> read_config(stream::Session& session, Jid room,
                                            milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   auto reply = co_await session.request(make_config_request(room), timeout);
   if (!reply) co_return fail(explain(reply.error(), room, "reading the configuration"));
   auto form = parse_config_form(*reply);
@@ -50,7 +43,7 @@ awaitable<Result<forms::Form>> read_config(stream::Session& session, Jid room,
 
 awaitable<Result<void>> send_config(stream::Session& session, Jid room, forms::Form form,
                                     milliseconds timeout) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   const bool cancel = form.type == forms::FormType::cancel;
   auto reply = co_await session.request(make_config_submit(room, form), timeout);
   if (!reply)
@@ -101,7 +94,7 @@ awaitable<Result<Configured>> configure_room(stream::Session& session, Jid room,
 }
 
 awaitable<Result<Created>> create(stream::Session& session, Jid room, CreateOptions options) {
-  if (auto e = check_room(room)) co_return fail(*e);
+  if (auto e = check_room_address(room)) co_return fail(*e);
   const milliseconds timeout = options.join.timeout;
   JoinOptions join_options = options.join;
   join_options.allow_create = true;

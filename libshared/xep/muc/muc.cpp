@@ -271,4 +271,11 @@ Error join_error(const xml::Element& error_presence, const Jid& room, std::strin
   return make_error(ErrorKind::remote, "stanza_error", c, std::move(message));
 }
 
+std::optional<Error> check_room_address(const Jid& room) {
+  if (!room.has_local() || !room.is_bare())
+    return make_error(ErrorKind::usage, "bad_jid", "",
+                      room.str() + " is not a room address (room@service, no resource)");
+  return std::nullopt;
+}
+
 }  // namespace xmpp::muc

@@ -75,6 +75,9 @@ std::optional<UserInfo> parse_user_x(const xml::Element& stanza);
 
 // ---- builders ----------------------------------------------------------------------------------
 
+/// Usage error (code bad_jid) unless `room` is a room address: room@service, no resource.
+std::optional<Error> check_room_address(const Jid& room);
+
 /// The join presence to `occupant` (room@service/nick, §7.2.1):
 /// `<presence to=OCCUPANT><x xmlns='http://jabber.org/protocol/muc'>[<password/>][<history/>]</x>`.
 /// `password` goes in cleartext (§7.2.5). `history_stanzas` (§7.2.14): nullopt or negative = the

@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "core/text.hpp"
 #include "stanza/message.hpp"
 #include "stanza/presence.hpp"
 #include "stream/router.hpp"
@@ -12,11 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::string seconds_text(milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
 
 Error timeout_error(std::string message) {
   return make_error(ErrorKind::temporary, "timeout", "", std::move(message));
@@ -62,7 +58,7 @@ class RoomWatch {
       if (auto failure = m_session.failure()) co_return fail(*failure);
       if (woke.error().code != "timeout") co_return fail(woke.error());
     }
-    co_return fail(timeout_error(what + " within " + seconds_text(limit)));
+    co_return fail(timeout_error(what + " within " + duration_text(limit)));
   }
 
  private:

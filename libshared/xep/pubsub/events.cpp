@@ -13,10 +13,6 @@ tl::unexpected<Error> bad_event(std::string message) {
   return fail(ErrorKind::protocol, "bad_event", "", std::move(message));
 }
 
-xml::Element element(std::string_view name, std::string_view ns) {
-  return xml::Element(std::string(name), std::string(ns));
-}
-
 std::vector<std::string> subids_of(const xml::Element& message) {
   std::vector<std::string> out;
   if (const auto* headers = message.child("headers", k_ns_shim))
@@ -115,29 +111,29 @@ Result<std::vector<Event>> parse_event(const xml::Element& message) {
 
 xml::Element make_event_message(const Event& event) {
   xml::Element message("message", std::string(stanza::k_ns_client));
-  auto& e = message.add_child(element("event", k_ns_event));
+  auto& e = message.add_child(xml::element("event", k_ns_event));
   auto with_node = [&](std::string_view name) -> xml::Element& {
-    auto& child = e.add_child(element(name, k_ns_event));
+    auto& child = e.add_child(xml::element(name, k_ns_event));
     child.set_attr("node", event.node);
     return child;
   };
   switch (event.kind) {
     case EventKind::published: {
-      auto& item = with_node("items").add_child(element("item", k_ns_event));
+      auto& item = with_node("items").add_child(xml::element("item", k_ns_event));
       if (!event.item.id.empty()) item.set_attr("id", event.item.id);
       if (event.item.publisher) item.set_attr("publisher", *event.item.publisher);
       if (event.item.payload) item.add_child(*event.item.payload);
       break;
     }
     case EventKind::retracted:
-      with_node("items").add_child(element("retract", k_ns_event)).set_attr("id", event.item.id);
+      with_node("items").add_child(xml::element("retract", k_ns_event)).set_attr("id", event.item.id);
       break;
     case EventKind::purged:
       with_node("purge");
       break;
     case EventKind::deleted: {
       auto& del = with_node("delete");
-      if (event.redirect) del.add_child(element("redirect", k_ns_event)).set_attr("uri", *event.redirect);
+      if (event.redirect) del.add_child(xml::element("redirect", k_ns_event)).set_attr("uri", *event.redirect);
       break;
     }
     case EventKind::configured: {
@@ -147,9 +143,9 @@ xml::Element make_event_message(const Event& event) {
     }
   }
   if (!event.subids.empty()) {
-    auto& headers = message.add_child(element("headers", k_ns_shim));
+    auto& headers = message.add_child(xml::element("headers", k_ns_shim));
     for (const auto& subid : event.subids) {
-      auto& header = headers.add_child(element("header", k_ns_shim));
+      auto& header = headers.add_child(xml::element("header", k_ns_shim));
       header.set_attr("name", "SubID");
       header.add_text(subid);
     }

@@ -10,10 +10,6 @@
 namespace xmpp::pubsub {
 namespace {
 
-xml::Element element(std::string_view name, std::string_view ns) {
-  return xml::Element(std::string(name), std::string(ns));
-}
-
 tl::unexpected<Error> bad_payload(ErrorKind kind, std::string message) {
   return fail(kind, "bad_payload", "", std::move(message));
 }
@@ -29,7 +25,7 @@ Result<void> check_text(std::string_view what, std::string_view text) {
 }
 
 xml::Element text_element(std::string_view name, std::string_view ns, std::string text) {
-  auto e = element(name, ns);
+  auto e = xml::element(name, ns);
   if (!text.empty()) e.add_text(std::move(text));
   return e;
 }
@@ -111,10 +107,10 @@ Result<xml::Element> make_atom_entry(const AtomEntry& entry) {
         {"the summary", entry.summary ? &*entry.summary : &none},
         {"the id", &entry.id}})
     if (auto ok = check_text(what, *text); !ok) return fail(ok.error());
-  auto e = element("entry", k_ns_atom);
+  auto e = xml::element("entry", k_ns_atom);
   e.add_child(text_element("title", k_ns_atom, entry.title)).set_attr("type", "text");
   if (entry.link) {
-    auto& link = e.add_child(element("link", k_ns_atom));
+    auto& link = e.add_child(xml::element("link", k_ns_atom));
     link.set_attr("rel", "alternate");
     link.set_attr("href", *entry.link);
   }
@@ -185,7 +181,7 @@ Result<void> check_geoloc(const Geoloc& geoloc) {
 
 Result<xml::Element> make_geoloc(const Geoloc& geoloc, std::string lang) {
   if (auto ok = check_geoloc(geoloc); !ok) return fail(ok.error());
-  auto e = element("geoloc", k_ns_geoloc);
+  auto e = xml::element("geoloc", k_ns_geoloc);
   if (!lang.empty()) e.set_attr_ns(std::string(xml::k_ns_xml), "lang", std::move(lang));
   // §5: the children form an xs:sequence: accuracy < lat < lon < text.
   if (geoloc.accuracy) e.add_child(text_element("accuracy", k_ns_geoloc, *geoloc.accuracy));

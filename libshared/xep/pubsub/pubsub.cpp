@@ -13,20 +13,16 @@ std::string to_attr(const Service& service) {
   return service ? service->str() : std::string();
 }
 
-xml::Element element(std::string_view name, std::string_view ns) {
-  return xml::Element(std::string(name), std::string(ns));
-}
-
 /// `<iq type=TYPE [to]><pubsub xmlns=NS>CHILD</pubsub></iq>`
 xml::Element wrap(stanza::IqType type, const Service& service, std::string_view ns,
                   xml::Element child, std::string id) {
-  auto pubsub = element("pubsub", ns);
+  auto pubsub = xml::element("pubsub", ns);
   pubsub.add_child(std::move(child));
   return stanza::make_iq(type, to_attr(service), std::move(pubsub), std::move(id));
 }
 
 xml::Element with_node(std::string_view name, std::string_view ns, std::string node) {
-  auto e = element(name, ns);
+  auto e = xml::element(name, ns);
   e.set_attr("node", std::move(node));
   return e;
 }
@@ -113,11 +109,11 @@ std::string refused(Operation op) {
 
 xml::Element make_create(const Service& service, std::optional<std::string> node,
                          std::optional<forms::Form> config, std::string id) {
-  auto pubsub = element("pubsub", k_ns);
-  auto& create = pubsub.add_child(element("create", k_ns));
+  auto pubsub = xml::element("pubsub", k_ns);
+  auto& create = pubsub.add_child(xml::element("create", k_ns));
   if (node) create.set_attr("node", std::move(*node));
   // §8.1.3: the configuration rides in a <configure/> beside <create/>.
-  if (config) pubsub.add_child(element("configure", k_ns)).add_child(forms::to_element(*config));
+  if (config) pubsub.add_child(xml::element("configure", k_ns)).add_child(forms::to_element(*config));
   return stanza::make_iq(stanza::IqType::set, to_attr(service), std::move(pubsub), std::move(id));
 }
 
@@ -154,7 +150,7 @@ xml::Element make_delete(const Service& service, std::string node,
                          std::optional<std::string> redirect_uri, std::string id) {
   auto del = with_node("delete", k_ns_owner, std::move(node));
   if (redirect_uri)
-    del.add_child(element("redirect", k_ns_owner)).set_attr("uri", std::move(*redirect_uri));
+    del.add_child(xml::element("redirect", k_ns_owner)).set_attr("uri", std::move(*redirect_uri));
   return wrap(stanza::IqType::set, service, k_ns_owner, std::move(del), std::move(id));
 }
 
@@ -166,13 +162,13 @@ xml::Element make_purge(const Service& service, std::string node, std::string id
 // ---- publishing ----
 
 xml::Element make_publish(const Service& service, const PublishRequest& request, std::string id) {
-  auto pubsub = element("pubsub", k_ns);
+  auto pubsub = xml::element("pubsub", k_ns);
   auto& publish = pubsub.add_child(with_node("publish", k_ns, request.node));
-  auto& item = publish.add_child(element("item", k_ns));
+  auto& item = publish.add_child(xml::element("item", k_ns));
   if (request.item_id) item.set_attr("id", *request.item_id);
   if (request.payload) item.add_child(*request.payload);
   if (request.options)
-    pubsub.add_child(element("publish-options", k_ns))
+    pubsub.add_child(xml::element("publish-options", k_ns))
         .add_child(forms::to_element(*request.options));
   return stanza::make_iq(stanza::IqType::set, to_attr(service), std::move(pubsub), std::move(id));
 }
@@ -193,19 +189,19 @@ xml::Element make_retract(const Service& service, std::string node, std::string 
                           bool notify, std::string id) {
   auto retract = with_node("retract", k_ns, std::move(node));
   if (notify) retract.set_attr("notify", "true");
-  retract.add_child(element("item", k_ns)).set_attr("id", std::move(item_id));
+  retract.add_child(xml::element("item", k_ns)).set_attr("id", std::move(item_id));
   return wrap(stanza::IqType::set, service, k_ns, std::move(retract), std::move(id));
 }
 
 // ---- items ----
 
 xml::Element make_items(const Service& service, const ItemsRequest& request, std::string id) {
-  auto pubsub = element("pubsub", k_ns);
+  auto pubsub = xml::element("pubsub", k_ns);
   auto& items = pubsub.add_child(with_node("items", k_ns, request.node));
   if (request.max_items) items.set_attr("max_items", std::to_string(*request.max_items));
   if (request.subid) items.set_attr("subid", *request.subid);
   for (const auto& item_id : request.item_ids)
-    items.add_child(element("item", k_ns)).set_attr("id", item_id);
+    items.add_child(xml::element("item", k_ns)).set_attr("id", item_id);
   // §6.5.4: the <set/> is a sibling of <items/> inside <pubsub/>.
   if (request.page) pubsub.add_child(rsm::make_set(*request.page));
   return stanza::make_iq(stanza::IqType::get, to_attr(service), std::move(pubsub), std::move(id));
@@ -299,7 +295,7 @@ xml::Element make_unsubscribe(const Service& service, std::string node, const Ji
 xml::Element make_subscriptions(const Service& service, std::optional<std::string> node, bool owner,
                                 std::string id) {
   const auto ns = owner ? k_ns_owner : k_ns;
-  auto subs = element("subscriptions", ns);
+  auto subs = xml::element("subscriptions", ns);
   if (node) subs.set_attr("node", std::move(*node));
   return wrap(stanza::IqType::get, service, ns, std::move(subs), std::move(id));
 }
@@ -340,7 +336,7 @@ std::optional<Affiliation> parse_affiliation(std::string_view text) {
 xml::Element make_affiliations(const Service& service, std::optional<std::string> node, bool owner,
                                std::string id) {
   const auto ns = owner ? k_ns_owner : k_ns;
-  auto affs = element("affiliations", ns);
+  auto affs = xml::element("affiliations", ns);
   if (node) affs.set_attr("node", std::move(*node));
   return wrap(stanza::IqType::get, service, ns, std::move(affs), std::move(id));
 }
@@ -372,7 +368,7 @@ xml::Element make_affiliations_set(const Service& service, std::string node,
                                    const std::vector<AffiliationChange>& changes, std::string id) {
   auto affs = with_node("affiliations", k_ns_owner, std::move(node));
   for (const auto& change : changes) {
-    auto& e = affs.add_child(element("affiliation", k_ns_owner));
+    auto& e = affs.add_child(xml::element("affiliation", k_ns_owner));
     e.set_attr("jid", change.jid.str());
     e.set_attr("affiliation", std::string(to_string(change.affiliation)));
   }

@@ -10,6 +10,7 @@
 
 #include "core/deadline.hpp"
 #include "core/random.hpp"
+#include "xep/s5b/socks5.hpp"
 
 namespace xmpp::s5b {
 namespace {
@@ -26,11 +27,6 @@ Transport notice(const std::string& sid, NoticeKind kind, std::string cid = {}) 
   out.sid = sid;
   out.notice = Notice{kind, std::move(cid)};
   return out;
-}
-
-std::string endpoint_text(const std::string& host, unsigned short port) {
-  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 std::string describe(const Candidate& c) {

@@ -15,10 +15,6 @@
 namespace xmpp::s5b {
 namespace {
 
-xml::Element element(std::string_view name, std::string_view ns) {
-  return xml::Element(std::string(name), std::string(ns));
-}
-
 tl::unexpected<Error> bad(std::string_view code, std::string message) {
   return fail(ErrorKind::protocol, std::string(code), "", std::move(message));
 }
@@ -57,7 +53,7 @@ Result<StreamHost> parse_streamhost(const xml::Element& e) {
 }
 
 xml::Element streamhost_element(const StreamHost& host) {
-  auto e = element("streamhost", k_ns);
+  auto e = xml::element("streamhost", k_ns);
   e.set_attr("jid", host.jid.str());
   e.set_attr("host", host.host);
   e.set_attr("port", std::to_string(host.port));
@@ -172,7 +168,7 @@ std::string_view to_string(Mode mode) {
 // ---- XEP-0065 ----
 
 xml::Element make_query(const Query& query) {
-  auto e = element("query", k_ns);
+  auto e = xml::element("query", k_ns);
   e.set_attr("sid", query.sid);
   if (query.mode == Mode::udp) e.set_attr("mode", "udp");
   if (query.dstaddr) e.set_attr("dstaddr", *query.dstaddr);
@@ -213,9 +209,9 @@ Result<Query> parse_initiate(const xml::Element& iq) {
 }
 
 xml::Element make_streamhost_used(const xml::Element& request, std::string sid, const Jid& used) {
-  auto query = element("query", k_ns);
+  auto query = xml::element("query", k_ns);
   query.set_attr("sid", std::move(sid));
-  query.add_child(element("streamhost-used", k_ns)).set_attr("jid", used.str());
+  query.add_child(xml::element("streamhost-used", k_ns)).set_attr("jid", used.str());
   return stanza::make_result(request, std::move(query));
 }
 
@@ -230,7 +226,7 @@ Result<Jid> parse_streamhost_used(const xml::Element& iq) {
 }
 
 xml::Element make_address_request(const Jid& proxy, std::string id) {
-  return stanza::make_iq(stanza::IqType::get, proxy.str(), element("query", k_ns), std::move(id));
+  return stanza::make_iq(stanza::IqType::get, proxy.str(), xml::element("query", k_ns), std::move(id));
 }
 
 Result<std::vector<StreamHost>> parse_address_result(const xml::Element& iq) {
@@ -247,9 +243,9 @@ Result<std::vector<StreamHost>> parse_address_result(const xml::Element& iq) {
 }
 
 xml::Element make_activate(const Jid& proxy, std::string sid, const Jid& target, std::string id) {
-  auto query = element("query", k_ns);
+  auto query = xml::element("query", k_ns);
   query.set_attr("sid", std::move(sid));
-  query.add_child(element("activate", k_ns)).add_text(target.str());
+  query.add_child(xml::element("activate", k_ns)).add_text(target.str());
   return stanza::make_iq(stanza::IqType::set, proxy.str(), std::move(query), std::move(id));
 }
 
@@ -298,12 +294,12 @@ std::uint32_t candidate_priority(CandidateType type, std::uint16_t local_prefere
 }
 
 xml::Element make_transport(const Transport& transport) {
-  auto e = element("transport", k_ns_jingle);
+  auto e = xml::element("transport", k_ns_jingle);
   e.set_attr("sid", transport.sid);
   if (transport.dstaddr) e.set_attr("dstaddr", *transport.dstaddr);
   if (transport.mode) e.set_attr("mode", std::string(to_string(*transport.mode)));
   for (const auto& c : transport.candidates) {
-    auto& child = e.add_child(element("candidate", k_ns_jingle));
+    auto& child = e.add_child(xml::element("candidate", k_ns_jingle));
     child.set_attr("cid", c.cid);
     child.set_attr("host", c.host);
     child.set_attr("jid", c.jid.str());
@@ -314,7 +310,7 @@ xml::Element make_transport(const Transport& transport) {
   if (transport.notice) {
     for (const auto& [kind, name] : k_notices) {
       if (kind != transport.notice->kind) continue;
-      auto& child = e.add_child(element(name, k_ns_jingle));
+      auto& child = e.add_child(xml::element(name, k_ns_jingle));
       if (notice_has_cid(kind)) child.set_attr("cid", transport.notice->cid);
     }
   }

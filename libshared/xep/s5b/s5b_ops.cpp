@@ -18,11 +18,6 @@ namespace {
 using asio::ip::tcp;
 using boost::system::error_code;
 
-std::string endpoint_text(const std::string& host, unsigned short port) {
-  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 bool dialable(AddressScope scope, bool allow_local) {
   if (scope == AddressScope::unusable) return false;
   return scope == AddressScope::global || allow_local;

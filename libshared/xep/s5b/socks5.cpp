@@ -274,4 +274,9 @@ void ServerHandshake::step_complete() {
   }
 }
 
+std::string endpoint_text(const std::string& host, unsigned short port) {
+  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace xmpp::s5b

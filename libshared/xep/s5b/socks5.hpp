@@ -18,6 +18,9 @@ namespace xmpp::s5b {
 /// RFC 1928 §6 REP values, named for messages ("connection refused").
 std::string_view reply_text(std::uint8_t rep);
 
+/// "host:port", or "[v6]:port" for an IPv6 address: how a streamhost is named in messages.
+std::string endpoint_text(const std::string& host, unsigned short port);
+
 /// Where a handshake stands.
 enum class HandshakeState {
   running,  ///< wants more bytes (wanted() > 0) or has output to send

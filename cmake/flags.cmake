@@ -5,6 +5,12 @@ target_compile_options(xmpp_build_flags INTERFACE -Wall -Wextra -Wpedantic -Wsha
 # g++ 12 false positive on coroutine frames (allocated and freed by the compiler).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(xmpp_build_flags INTERFACE -Wno-mismatched-new-delete)
+  # In a unity build every source is an included file, so g++ takes a type from a file's
+  # anonymous namespace used in a class or coroutine frame of that file for one shared through
+  # a header (-Wsubobject-linkage); each is still defined in exactly one source.
+  if(CMAKE_UNITY_BUILD)
+    target_compile_options(xmpp_build_flags INTERFACE -Wno-subobject-linkage)
+  endif()
   # g++ 12 at -O3 (Release) warns -Wrestrict inside std::string's operator+ (GCC PR 105329,
   # fixed in 13): a false positive in libstdc++, not in our code.
   if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -22,10 +23,10 @@ namespace xmpp::tls {
 namespace {
 
 /// Acknowledge what arrives at once (Linux TCP_QUICKACK; the kernel drops back to delayed ACKs
-/// on its own, so it is set again before every read). A server that leaves Nagle's algorithm on
-/// (Prosody's default) holds a small write until its previous one is acknowledged; with our
-/// delayed ACK that cost 40 ms after the TLS handshake (its session tickets, then the stream
-/// header), a third of a one-message send.
+/// on its own, so it is set again around each read and write of the negotiation). A server that
+/// leaves Nagle's algorithm on (Prosody's default) holds a small write until its previous one is
+/// acknowledged; with our delayed ACK that cost 40 ms after the TLS handshake (its session
+/// tickets, then the stream header), a third of a one-message send.
 void quick_ack([[maybe_unused]] asio::ip::tcp::socket& socket) {
 #ifdef TCP_QUICKACK
   const int on = 1;
@@ -81,8 +82,11 @@ Error io_error(const error_code& ec, const std::string& peer, const std::string&
 
 }  // namespace
 
-/// How long a negotiation read waits for the socket before handing over to OpenSSL anyway.
-constexpr std::chrono::milliseconds k_ack_wait{5};
+/// How long a negotiation read waits for the socket before handing over to OpenSSL anyway. Longer
+/// than a busy server takes to answer: after it the reads OpenSSL makes go without quick_ack, and
+/// a retransmission of ours meanwhile (on loopback after ~7 ms without an ACK) puts the socket back
+/// in delayed-ACK mode (PROFILE.md).
+constexpr std::chrono::milliseconds k_ack_wait{100};
 /// Reads of the negotiation (stream headers, features, SASL, bind, XEP-0198) after a TLS start.
 constexpr int k_negotiation_reads = 12;
 
@@ -257,6 +261,9 @@ struct StreamTransport::Impl {
                      "TLS handshake with " + peer +
                          " failed: server does not support extended master secret (RFC 7627)");
     fill_info();
+    // Our Finished, sent right after the server's flight arrived, put the socket in delayed-ACK
+    // mode: leave it before the server's session tickets arrive (see write()).
+    quick_ack(stream.next_layer());
     co_return Result<void>{};
   }
 
@@ -295,10 +302,13 @@ awaitable<Result<std::size_t>> StreamTransport::read_some(char* buffer, std::siz
   // During the negotiation, wait for bytes on the socket ourselves and acknowledge them at once
   // (quick_ack) before OpenSSL reads them: a read that only finds TLS 1.3 session tickets goes
   // on waiting inside OpenSSL, and the server's answer would wait behind our delayed ACK of the
-  // tickets. The wait is capped (k_ack_wait): bytes Asio already took off the socket would never
-  // make it readable again. Later reads go straight to OpenSSL.
+  // tickets. Bytes already taken off the socket (in OpenSSL's read BIO) would never make it
+  // readable again: then there is no wait. The cap (k_ack_wait) only guards what Asio might keep
+  // beyond that BIO. Later reads go straight to OpenSSL.
+  SSL* ssl = impl.stream.native_handle();
   if (impl.quick_ack_reads > 0 &&
-      (!impl.info.active || SSL_has_pending(impl.stream.native_handle()) == 0)) {
+      (!impl.info.active ||
+       (SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0))) {
     --impl.quick_ack_reads;
     net::Watchdog cap(socket.get_executor(), k_ack_wait, [&socket] {
       error_code ignored;
@@ -334,6 +344,13 @@ awaitable<Result<void>> StreamTransport::write(std::string data) {
     co_await asio::async_write(impl.stream.next_layer(), asio::buffer(data),
                                asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return fail(io_error(ec, impl.peer, "writing to"));
+  // Each send soon after a receive puts Linux back into delayed-ACK ("pingpong") mode, in which
+  // not even a read that empties the socket acknowledges for ~40 ms. The quick_ack in read_some
+  // precedes only its first socket read, not the ones OpenSSL makes inside it: when the reader had
+  // taken the first session ticket and our stream header went out before the second arrived, that
+  // ticket's ACK waited 40 ms and a Nagle server's features with it (PROFILE.md). So leave that
+  // mode after every write of the negotiation as well.
+  if (impl.quick_ack_reads > 0) quick_ack(impl.stream.next_layer());
   co_return Result<void>{};
 }
 

@@ -3,13 +3,18 @@
 // (SECURITY.md (a) rows 25-27, (b) TLS rows, (c) TLS bullets).
 #include <doctest/doctest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 
 #include "net/connect.hpp"
 #include "net/watchdog.hpp"
 #include "net_support.hpp"
+#include "tls/context.hpp"
 #include "tls/identity.hpp"
+#include "tls/transport.hpp"
 
 using namespace xmpp;
 using namespace xmpp::net;
@@ -763,3 +768,57 @@ TEST_CASE("report_only over STARTTLS: start_tls() completes with verify_error an
     co_await t.shutdown();
   });
 }
+
+#ifdef TCP_QUICKACK
+namespace {
+
+// Reads back as 1 unless Linux has the socket in delayed-ACK ("pingpong") mode, which each send
+// soon after a receive enters; in that mode a Nagle server's next write waits ~40 ms for our ACK.
+bool acks_at_once(int fd) {
+  int on = 0;
+  socklen_t len = sizeof on;
+  REQUIRE(::getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, &len) == 0);
+  return on != 0;
+}
+
+}  // namespace
+
+TEST_CASE("STARTTLS: the negotiation acknowledges at once after the handshake and each write") {
+  TempDir dir;
+  TestPki pki(dir);
+  run_with_deadline([&]() -> awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    Server server(executor);
+    asio::co_spawn(
+        executor,
+        serve(server.acceptor, context_for(pki.leaf), server.seen, true, After::read_until_eof),
+        asio::detached);
+
+    tcp::socket socket(executor);
+    co_await socket.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()),
+                                  asio::use_awaitable);
+    socket.set_option(tcp::no_delay(true));
+    const int fd = socket.native_handle();  // the transport keeps this descriptor
+    TlsPolicy policy;
+    policy.reference_domain = k_domain;
+    policy.ca_file = pki.ca_file;
+    auto context = tls::make_client_context(policy);
+    REQUIRE(context);
+    tls::StreamTransport t(std::move(socket), *context, policy);
+    REQUIRE(co_await t.write("<starttls/>"));
+    char buf[32];
+    auto n = co_await t.read_some(buf, sizeof buf);
+    REQUIRE(n);
+    CHECK(std::string(buf, *n) == "<proceed/>");
+    auto upgraded = co_await t.start_tls();
+    REQUIRE_MESSAGE(upgraded, (upgraded ? "" : upgraded.error().message));
+    CHECK(t.tls().version == "TLSv1.3");
+    // Our Finished went out right after the server's flight arrived.
+    CHECK(acks_at_once(fd));
+    // The stream header goes out while the server's session tickets arrive (PROFILE.md).
+    REQUIRE(co_await t.write("<stream:stream>"));
+    CHECK(acks_at_once(fd));
+    co_await t.shutdown();
+  });
+}
+#endif

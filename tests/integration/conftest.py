@@ -1,7 +1,10 @@
-"""Fixtures for the integration tests: the built `xmpp` binary against a throwaway Prosody.
+"""Fixtures for the integration tests: the built `xmpp` binary against a throwaway Prosody or
+ejabberd.
 
 The server: if XMPP_TEST_DIR names a running scripts/test-server directory, its environment is
-used; otherwise one is started for the session in a temporary directory and stopped afterwards.
+used; otherwise one is started for the session in a temporary directory and stopped afterwards,
+of the kind XMPP_TEST_SERVER names (prosody, the default, or ejabberd). A test that must know which
+server it talks to takes the `server_kind` fixture.
 The binary: env XMPP_BIN (default build/cli/xmpp). Every test's runs get their own HOME,
 XDG_CONFIG_HOME and XDG_CACHE_HOME (no user config leaks in, and no cached roster leaks from one
 test to the next) and XMPP_DNS_SERVER pointing at the session DNS stub (nothing is ever looked up
@@ -31,6 +34,16 @@ from dnsstub import DnsStub, default_records
 REPO = Path(__file__).resolve().parents[2]
 TEST_SERVER = REPO / "scripts" / "test-server"
 RUN_TIMEOUT_S = 60
+SERVER_KINDS = ("prosody", "ejabberd")
+
+
+def server_kind_to_start() -> str:
+    """The kind of server this run uses: XMPP_TEST_SERVER (set by `scripts/test-server env` or by
+    the caller), prosody when unset."""
+    kind = os.environ.get("XMPP_TEST_SERVER") or "prosody"
+    if kind not in SERVER_KINDS:
+        raise pytest.UsageError(f"XMPP_TEST_SERVER={kind!r}: expected one of {SERVER_KINDS}")
+    return kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +82,11 @@ class Server:
     @property
     def dir(self) -> Path:
         return Path(self.env["XMPP_TEST_DIR"])
+
+    @property
+    def kind(self) -> str:
+        """"prosody" or "ejabberd" (an environment from before XMPP_TEST_SERVER is Prosody's)."""
+        return self.env.get("XMPP_TEST_SERVER", "prosody")
 
     @property
     def domain(self) -> str:
@@ -142,7 +160,8 @@ def server(request):
         yield Server(_server_env(existing))
         return
     directory = tempfile.mkdtemp(prefix="xmpp-it-")
-    subprocess.run([str(TEST_SERVER), "start", directory], check=True, timeout=120)
+    subprocess.run([str(TEST_SERVER), "start", "--server", server_kind_to_start(), directory],
+                   check=True, timeout=120)
     try:
         yield Server(_server_env(directory))
     finally:
@@ -151,6 +170,13 @@ def server(request):
             print(f"\ntest server directory kept (logs in server/): {directory}")
         else:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_kind(server) -> str:
+    """"prosody" or "ejabberd": for the few tests whose expectation differs between servers in
+    what a user may rely on (say why where it is used)."""
+    return server.kind
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Machinery for test_faults.py (issue 11, "Faults on the real server").
 
-OwnServer: a scripts/test-server instance of the test's own, in a temporary directory, so a test
-may SIGSTOP, SIGKILL and restart it without disturbing the shared one. Signals go only to the
-Prosody that this instance's pid file names, after checking that its command line names this
-instance's config (the same check as test-server's `ours`).
+OwnServer: a scripts/test-server instance of the test's own (of the run's kind: Prosody or
+ejabberd), in a temporary directory, so a test may SIGSTOP, SIGKILL and restart it without
+disturbing the shared one. Signals go only to the server process that this instance's pid file
+names, after checking that its command line names this instance (the same check as test-server's
+`ours` and `ejd_ours`).
 
 TracedRun: `xmpp` in the background, its --trace written to a FIFO that a thread reads line by
 line (no polling of a file): the test waits on what the client wrote and received, with a
@@ -39,17 +40,18 @@ from pathlib import Path
 import pytest
 import slixmpp
 
-from conftest import TEST_SERVER, Server, _server_env
+from conftest import TEST_SERVER, Server, _server_env, server_kind_to_start
 from xmpp_client import stop_client
 
 SERVER_START_S = 120
 
 
 class OwnServer:
-    """A throwaway Prosody for one test (or one module)."""
+    """A throwaway server for one test (or one module), of the run's kind."""
 
     def __init__(self, directory: Path):
         self.dir = Path(directory)
+        self.kind = server_kind_to_start()
         self.server: Server | None = None
 
     def _script(self, *args, timeout=SERVER_START_S) -> None:
@@ -58,8 +60,10 @@ class OwnServer:
         assert done.returncode == 0, f"test-server {shlex.join(args)}: {done.stderr}"
 
     def start(self, extra_config: dict[str, str] | None = None) -> Server:
-        self._script("start", str(self.dir))
-        if extra_config:
+        """extra_config: Prosody global settings (name -> Lua value). ejabberd needs none of the
+        ones the tests set (its Mnesia archive has no item limit), so they apply to Prosody only."""
+        self._script("start", "--server", self.kind, str(self.dir))
+        if extra_config and self.kind == "prosody":
             # Global settings must come before the first VirtualHost (later ones are that host's).
             config = self.dir / "server" / "prosody.cfg.lua"
             text = config.read_text()
@@ -83,18 +87,22 @@ class OwnServer:
         return user
 
     def _pid_if_ours(self) -> int | None:
+        if self.kind == "ejabberd":
+            pid_file, mark = "ejabberd.pid", f'-mnesia dir "{self.dir}/server/db"'
+        else:
+            pid_file, mark = "prosody.pid", f"--config {self.dir}/server/prosody.cfg.lua"
         try:
-            pid = int((self.dir / "prosody.pid").read_text().strip())
+            pid = int((self.dir / pid_file).read_text().strip())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, ValueError):
             return None
-        if f"--config {self.dir}/server/prosody.cfg.lua" not in cmdline:
+        if mark not in cmdline:
             return None
         return pid
 
     def pid(self) -> int:
         pid = self._pid_if_ours()
-        assert pid is not None, f"no Prosody of ours runs for {self.dir}"
+        assert pid is not None, f"no {self.kind} of ours runs for {self.dir}"
         return pid
 
     def signal(self, signum) -> None:
@@ -107,7 +115,7 @@ class OwnServer:
         try:
             os.kill(pid, signal.SIGKILL)
             readable, _, _ = select.select([fd], [], [], timeout)
-            assert readable, f"Prosody (pid {pid}) survived SIGKILL for {timeout}s"
+            assert readable, f"{self.kind} (pid {pid}) survived SIGKILL for {timeout}s"
         finally:
             os.close(fd)
 

@@ -127,17 +127,20 @@ def announce_loaded(run_xmpp, server):
 # ---- list ----
 
 
-def test_list_the_servers_admin_commands(run_xmpp, server):
+def test_list_the_servers_admin_commands(run_xmpp, server, server_kind):
     doc = ok(cmd(run_xmpp, "list", server.domain))
     assert list(doc) == LIST_KEYS, doc
     assert doc["jid"] == server.domain
     assert doc["ignored"] == 0
     nodes = {c["node"]: c["name"] for c in doc["commands"]}
-    for node, name in [(ADD_USER, "Add User"), (CHANGE_PASSWORD, "Change User Password"),
-                       (USER_STATS, "Get User Statistics"), (END_SESSION, "End User Session"),
-                       (ONLINE_USERS, "Get List of Online Users"),
-                       (ADMIN + "delete-user", "Delete User"),
-                       (LOAD_MODULE, "Load module")]:
+    # XEP-0133's commands, under the names both servers give them; "Load module" is Prosody's.
+    expected = [(ADD_USER, "Add User"), (CHANGE_PASSWORD, "Change User Password"),
+                (USER_STATS, "Get User Statistics"), (END_SESSION, "End User Session"),
+                (ONLINE_USERS, "Get List of Online Users"),
+                (ADMIN + "delete-user", "Delete User")]
+    if server_kind == "prosody":
+        expected.append((LOAD_MODULE, "Load module"))
+    for node, name in expected:
         assert nodes.get(node) == name, doc
     for c in doc["commands"]:
         assert list(c) == ["node", "name"], c
@@ -154,16 +157,17 @@ def test_list_as_a_normal_user_has_no_admin_commands(run_xmpp, server):
     assert ADD_USER not in nodes and END_SESSION not in nodes, doc
 
 
-# ---- Prosody's admin commands, end to end ----
+# ---- The server's admin commands (XEP-0133), end to end ----
 
 
-def test_add_user_then_log_in_as_it(run_xmpp, server, tmp_path):
+def test_add_user_then_log_in_as_it(run_xmpp, server, tmp_path, server_kind):
     user = f"added-{uuid.uuid4().hex[:8]}"
     password = f"pw-{uuid.uuid4().hex}"
     run = add_user(run_xmpp, server, tmp_path, user, password)
     stages = check_run(ok(run), server.domain, ADD_USER)
-    assert "Account successfully created" in notes_text(stages), run.json
-    # The first stage was Prosody's form: jid-single and two text-private fields.
+    if server_kind == "prosody":  # ejabberd completes without a note; the login below counts
+        assert "Account successfully created" in notes_text(stages), run.json
+    # The first stage was the server's form: jid-single and two text-private fields.
     form = stages[0]["form"]
     assert field(form, "accountjid")["type"] == "jid-single"
     assert field(form, "accountjid")["required"] is True
@@ -183,7 +187,7 @@ def test_a_secret_on_the_command_line_is_refused(run_xmpp, server):
     assert not login_works(run_xmpp, server, user, "on-argv")
 
 
-def test_change_a_users_password(run_xmpp, server, new_account):
+def test_change_a_users_password(run_xmpp, server, new_account, server_kind):
     user = new_account("chpw")
     old = server.password(user)
     new = f"new-{uuid.uuid4().hex}"
@@ -191,7 +195,8 @@ def test_change_a_users_password(run_xmpp, server, new_account):
     run = cmd(run_xmpp, "run", server.domain, CHANGE_PASSWORD,
               "--field", f"accountjid={server.jid(user)}", env={"XMPP_FIELD_PASSWORD": new})
     stages = check_run(ok(run), server.domain, CHANGE_PASSWORD)
-    assert "Password successfully changed" in notes_text(stages), run.json
+    if server_kind == "prosody":  # ejabberd completes without a note; the logins below count
+        assert "Password successfully changed" in notes_text(stages), run.json
     assert login_works(run_xmpp, server, user, new)
     assert not login_works(run_xmpp, server, user, old)
 
@@ -215,28 +220,33 @@ def test_user_statistics_and_online_users(run_xmpp, server, new_account):
         assert server.jid(user) in online.splitlines(), online
 
 
-def test_end_a_users_session(run_xmpp, spawn_xmpp, server, new_account):
+def test_end_a_users_session(run_xmpp, spawn_xmpp, server, new_account, server_kind):
     user = new_account("ended")
     listener, _ = start_listener(spawn_xmpp, user)
-    run = cmd(run_xmpp, "run", server.domain, END_SESSION,
-              "--field", f"accountjids={server.jid(user)}")
+    # XEP-0133 §4.14 has accountjids (jid-multi); ejabberd 23.01 asks for one accountjid.
+    var = "accountjid" if server_kind == "ejabberd" else "accountjids"
+    run = cmd(run_xmpp, "run", server.domain, END_SESSION, "--field", f"{var}={server.jid(user)}")
     stages = check_run(ok(run), server.domain, END_SESSION)
-    assert "successfully disconnected" in notes_text(stages), run.json
-    assert server.jid(user) in notes_text(stages), run.json
+    if server_kind == "prosody":  # ejabberd completes without a note; the listener's end counts
+        assert "successfully disconnected" in notes_text(stages), run.json
+        assert server.jid(user) in notes_text(stages), run.json
     # The server closed the listener's stream: it ends on its own.
     code = listener.wait(timeout=WAIT_S)
     assert code != 0, str(listener)
 
 
 def test_an_announcement_reaches_a_listener(run_xmpp, spawn_xmpp, server, new_account,
-                                            announce_loaded):
+                                            announce_loaded, server_kind):
     user = new_account("hears")
     listener, _ = start_listener(spawn_xmpp, user, "--from", server.domain)
     subject = f"Maintenance {uuid.uuid4().hex[:6]}"
+    # XEP-0133 §4.23 names the text "announcement"; ejabberd 23.01's form calls it "body".
+    var = "body" if server_kind == "ejabberd" else "announcement"
     run = cmd(run_xmpp, "run", server.domain, ANNOUNCE, "--field", f"subject={subject}",
-              "--field", "announcement=first line", "--field", "announcement=second line")
+              "--field", f"{var}=first line", "--field", f"{var}=second line")
     stages = check_run(ok(run), server.domain, ANNOUNCE)
-    assert re.search(r"Announcement sent to \d+ online users", notes_text(stages)), run.json
+    if server_kind == "prosody":  # ejabberd completes without a note; the listener counts
+        assert re.search(r"Announcement sent to \d+ online users", notes_text(stages)), run.json
     message = json.loads(listener.wait_for_line(
         lambda l: '"kind":"message"' in l and subject in l, timeout=WAIT_S))
     assert message["type"] == "headline", message
@@ -515,7 +525,8 @@ class Terminal:
         os.close(self.fd)
 
 
-def test_interactive_prompts_through_a_pseudo_terminal(run_xmpp, server, dns, xmpp_bin, tmp_path):
+def test_interactive_prompts_through_a_pseudo_terminal(run_xmpp, server, dns, xmpp_bin, tmp_path,
+                                                       server_kind):
     user = f"typed-{uuid.uuid4().hex[:8]}"
     password = f"pw-{uuid.uuid4().hex[:12]}"
     home = tmp_path / "home-pty"
@@ -542,5 +553,7 @@ def test_interactive_prompts_through_a_pseudo_terminal(run_xmpp, server, dns, xm
         term.close()
     assert code == 0, term.text()
     assert password not in term.text(), "a text-private answer was echoed"
-    assert "Account successfully created" in term.text(), term.text()
+    # Prosody's closing note, or (ejabberd has none) the completed status.
+    done = "Account successfully created" if server_kind == "prosody" else "status: completed"
+    assert done in term.text(), term.text()
     assert login_works(run_xmpp, server, user, password)

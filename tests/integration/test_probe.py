@@ -106,7 +106,12 @@ def test_probe_without_credentials_human(run_xmpp, server):
 
 # --- with credentials -----------------------------------------------------------------------------
 
-def test_probe_with_credentials(run_xmpp, server):
+# What each test server calls itself (XEP-0092) and the file whose time is its start.
+SERVER_NAME = {"prosody": "Prosody", "ejabberd": "ejabberd"}
+PID_FILE = {"prosody": "prosody.pid", "ejabberd": "ejabberd.pid"}
+
+
+def test_probe_with_credentials(run_xmpp, server, server_kind):
     run = probe(run_xmpp, server.domain, "--json", user="alice")
     assert run.code == 0, str(run)
     login = run.json["login"]
@@ -124,23 +129,23 @@ def test_probe_with_credentials(run_xmpp, server):
     upload = next(c for c in s["components"] if c["kind"] == "upload")
     assert upload["max_file_size"] == 16 * 1024 * 1024, str(run)  # http_file_share_size_limit
     assert s["contacts"]["admin"] == [f"xmpp:admin@{server.domain}"], str(run)
-    assert s["version"]["name"] == "Prosody", str(run)
+    assert s["version"]["name"] == SERVER_NAME[server_kind], str(run)
     assert "jabber:iq:last" in s["info"]["features"], str(run)
     assert isinstance(s["uptime_s"], int), str(run)
-    # Prosody counts whole seconds since its start; the pid file is written at start.
-    started = (Path(server.dir) / "prosody.pid").stat().st_mtime
+    # The server counts whole seconds since its start; the pid file is written at start.
+    started = (Path(server.dir) / PID_FILE[server_kind]).stat().st_mtime
     if time.time() - started > 2:
         assert s["uptime_s"] > 0, str(run)
     assert s["rtt_ms"] > 0, str(run)
 
 
-def test_probe_with_credentials_human(run_xmpp, server):
+def test_probe_with_credentials_human(run_xmpp, server, server_kind):
     run = probe(run_xmpp, server.domain, user="alice")
     assert run.code == 0, str(run)
     out = run.stdout
     assert "\nLogin\n" in out and f"alice@{server.domain}/" in out, str(run)
     assert f"\nServer {server.domain}\n" in out, str(run)
-    assert "Prosody" in out, str(run)
+    assert SERVER_NAME[server_kind] in out, str(run)
     assert f"admin: xmpp:admin@{server.domain}" in out, str(run)
     assert re.search(rf"upload\.{re.escape(server.domain)}\s+upload, max 16 MiB", out), str(run)
 

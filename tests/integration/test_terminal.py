@@ -96,7 +96,12 @@ def test_password_prompt_does_not_echo(server, run_xmpp, terminal):
     assert "1 sent, 1 received" in screen, screen  # logged in with the typed password
 
 
-def test_interactive_cmd_run_prompts(server, run_xmpp, terminal):
+# The label of add-user's accountjid field (XEP-0133 §4.1) as each server words it.
+ACCOUNTJID_LABEL = {"prosody": "The Jabber ID for the account to be added",
+                    "ejabberd": "Jabber ID"}
+
+
+def test_interactive_cmd_run_prompts(server, run_xmpp, terminal, server_kind):
     user = f"tty-{uuid.uuid4().hex[:8]}"
     password = f"pw-{uuid.uuid4().hex[:12]}"
     argv, env = run_xmpp.command(["cmd", "run", server.domain, ADD_USER, "--interactive"],
@@ -112,7 +117,7 @@ def test_interactive_cmd_run_prompts(server, run_xmpp, terminal):
     t.type(password)
     assert t.wait() == 0, t.screen()
     screen = t.screen()
-    assert "The Jabber ID for the account to be added" in screen, screen  # labels are shown
+    assert f"label: {ACCOUNTJID_LABEL[server_kind]}" in screen, screen  # labels are shown
     assert password not in screen, "a text-private answer was echoed"
     assert login_works(run_xmpp, server, user, password)
 

@@ -57,8 +57,7 @@ void Framer::reset() {
 
 void Framer::fail(std::string condition, std::string message) {
   m_state = State::failed;
-  m_error =
-      make_error(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
+  m_error = stream_error(std::move(condition), std::move(message));
 }
 
 void Framer::emit(Frame::Kind kind, std::size_t begin, std::size_t end) {
@@ -311,11 +310,7 @@ void Framer::end_tag_done() {
 
 // XML 1.0 §2.8 XMLDecl, parsed strictly; RFC 6120 §11.5/§11.6: version 1.0 and UTF-8 only.
 std::optional<Error> check_xml_declaration(std::string_view t) {
-  auto error = [](std::string condition, std::string message) {
-    return make_error(ErrorKind::protocol, "stream_error", std::move(condition),
-                      std::move(message));
-  };
-  auto malformed = [&] { return error("not-well-formed", "malformed XML declaration"); };
+  auto malformed = [] { return stream_error("not-well-formed", "malformed XML declaration"); };
   if (t.size() < 7 || t.substr(0, 5) != "<?xml" || t.substr(t.size() - 2) != "?>")
     return malformed();
   std::size_t i = 5;                   // after "<?xml"
@@ -372,10 +367,11 @@ std::optional<Error> check_xml_declaration(std::string_view t) {
   }
   if (has_standalone && standalone != "yes" && standalone != "no") return malformed();
   if (version != "1.0")
-    return error("unsupported-encoding",
-                 "XML version " + std::string(version) + " is not supported");
+    return stream_error("unsupported-encoding",
+                        "XML version " + std::string(version) + " is not supported");
   if (has_encoding && lower(encoding) != "utf-8")
-    return error("unsupported-encoding", "encoding " + std::string(encoding) + " is not UTF-8");
+    return stream_error("unsupported-encoding",
+                        "encoding " + std::string(encoding) + " is not UTF-8");
   return std::nullopt;
 }
 

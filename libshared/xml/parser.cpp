@@ -346,10 +346,6 @@ class Handler final : public xc::DefaultHandler {
 
 }  // namespace
 
-Error stream_error(std::string condition, std::string message) {
-  return make_error(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
-}
-
 struct XercesParser::Impl {
   CountingMemoryManager memory;
   Handler handler;

@@ -22,10 +22,6 @@ struct ParsedHeader {
   std::map<std::string, std::string> namespaces;  ///< prefix -> URI declared on it ("" = default)
 };
 
-/// The Error of a stream that is not acceptable XML: {protocol, "stream_error", condition,
-/// message}, the condition being the one the stream error will carry (RFC 6120 §4.9.3).
-Error stream_error(std::string condition, std::string message);
-
 /// One Xerces SAX2 reader, configured once (SECURITY.md "Settings (SAX2)") and reused for every
 /// parse. Errors are Error{ErrorKind::protocol, "stream_error", condition, message} with condition
 /// not-well-formed (anything Xerces rejects), restricted-xml (comment, processing instruction,

@@ -7,6 +7,11 @@
 #include "xml/parser.hpp"
 
 namespace xmpp::xml {
+
+Error stream_error(std::string condition, std::string message) {
+  return make_error(ErrorKind::protocol, "stream_error", std::move(condition), std::move(message));
+}
+
 namespace {
 
 // RFC 6120 §4.8: what the header's namespaces must be (decisions documented in stream_parser.hpp).

@@ -18,6 +18,10 @@ namespace xmpp::xml {
 inline constexpr std::string_view k_ns_streams = "http://etherx.jabber.org/streams";
 inline constexpr std::string_view k_ns_client = "jabber:client";
 
+/// The Error of a stream that is not acceptable XML: {protocol, "stream_error", condition,
+/// message}, the condition being the one the stream error will carry (RFC 6120 §4.9.3).
+Error stream_error(std::string condition, std::string message);
+
 /// Byte-layer limits, enforced by the framer before anything is buffered unboundedly.
 struct Limits {
   std::size_t max_stanza_bytes = 1024 * 1024;  ///< one depth-1 element (SECURITY.md row 13)

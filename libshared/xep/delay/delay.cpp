@@ -1,5 +1,7 @@
 #include "xep/delay/delay.hpp"
 
+#include "xml/whitespace.hpp"
+
 namespace xmpp::delay {
 
 xml::Element make_delay(const Delay& delay) {
@@ -19,9 +21,7 @@ std::optional<Delay> parse_delay(const xml::Element& stanza) {
     Delay d{*stamp, e->attr("from"), std::nullopt};
     // The reason is natural-language text (§3): the indentation around it is not part of it.
     const std::string text = e->text();
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos)
-      d.reason = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+    if (const auto reason = xml::trim_space(text); !reason.empty()) d.reason = std::string(reason);
     return d;
   }
   return std::nullopt;

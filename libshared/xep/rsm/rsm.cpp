@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "xml/whitespace.hpp"
+
 namespace xmpp::rsm {
 namespace {
 
@@ -9,10 +11,8 @@ namespace {
 // non-negative values make sense for sizes and offsets; XML Schema allows a '+' sign and
 // surrounding whitespace.
 std::optional<std::size_t> parse_number(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return std::nullopt;
-  const auto last = text.find_last_not_of(" \t\r\n");
-  text = text.substr(first, last - first + 1);
+  text = xml::trim_space(text);
+  if (text.empty()) return std::nullopt;
   if (text.size() > 1 && text.front() == '+') text.remove_prefix(1);
   std::size_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -7,6 +7,7 @@
 #include "net/http/url.hpp"
 #include "stanza/iq.hpp"
 #include "stanza/namespaces.hpp"
+#include "xml/whitespace.hpp"
 
 namespace xmpp::upload {
 namespace {
@@ -41,9 +42,7 @@ bool has_control(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return std::nullopt;
-  text = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+  text = xml::trim_space(text);
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;

@@ -61,7 +61,9 @@ endif()
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 # Line coverage (issue 11): gcov instrumentation, read by scripts/coverage after the suites ran.
 # scripts/test turns it on in the ASan+UBSan build, which runs every suite anyway.
+# -fprofile-abs-path: the notes name every source by absolute path (gcov's reports of a unity
+# batch otherwise name some headers relatively, e.g. "session.hpp").
 if(XMPP_COVERAGE)
-  target_compile_options(xmpp_build_flags INTERFACE --coverage)
+  target_compile_options(xmpp_build_flags INTERFACE --coverage -fprofile-abs-path)
   target_link_options(xmpp_build_flags INTERFACE --coverage)
 endif()

@@ -83,3 +83,10 @@ def test_timing_without_a_connection_prints_the_command_alone(run_xmpp, server):
     phases, total = timing_lines(run)
     assert [p[0] for p in phases] == ["command"], str(run)
     assert phases[0][3] is None and total == phases[0][2], str(run)
+
+
+def test_timing_through_srv_records(run_xmpp, server):
+    # No --host: the SRV lookup (against the session's DNS stub) is the resolve phase.
+    run = run_xmpp("--timing", "send", server.jid("bob"), "-m", "hi", host=None, port=None)
+    assert run.code == 0, str(run)
+    check_breakdown(run)

@@ -31,7 +31,9 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }  // namespace
 
 Context::Context(asio::any_io_executor executor, Settings settings, Io& io)
-    : m_executor(std::move(executor)), m_settings(std::move(settings)), m_io(io) {}
+    : m_executor(std::move(executor)), m_settings(std::move(settings)), m_io(io) {
+  if (m_settings.timing) m_timeline.emplace(m_io.started);
+}
 
 Context::~Context() = default;
 
@@ -104,6 +106,12 @@ awaitable<Result<stream::Session*>> Context::session() {
   auto sink = trace_sink();
   if (!sink) co_return remember(sink.error());
   options.trace = std::move(*sink);
+  if (m_timeline) {
+    options.timing = [this](stream::Phase phase, steady_clock::time_point at,
+                            std::optional<std::uint64_t> reads) {
+      m_timeline->mark(std::string(stream::phase_name(phase)), at, reads);
+    };
+  }
   if (!m_settings.anonymous) {
     if (!m_password) {
       auto read = read_password();
@@ -113,6 +121,7 @@ awaitable<Result<stream::Session*>> Context::session() {
     m_password.reset();
   }
   const auto opening = steady_clock::now();
+  if (m_timeline) m_timeline->mark("start-up", opening, std::nullopt);
   auto opened = co_await m_io.open_session(std::move(options));
   const auto open_time = steady_clock::now() - opening;
   cleanse(options.password);  // a moved-from short string keeps its bytes
@@ -169,6 +178,32 @@ void Context::close_session_soon() {
   asio::co_spawn(m_executor, close_session(), asio::detached);
 }
 
+void Context::mark_step(std::string name) {
+  if (!m_timeline) return;
+  std::optional<std::uint64_t> reads;
+  if (m_session) reads = m_session->network_reads();
+  m_timeline->mark(std::move(name), steady_clock::now(), reads);
+}
+
+void Context::print_timing() {
+  if (!m_timeline || m_timing_printed) return;
+  m_timing_printed = true;
+  const auto ms = [](steady_clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  std::string text;
+  for (const auto& step : m_timeline->steps()) {
+    text += fmt::format("timing: {:<9} {:>8.2f} ms  (at {:>8.2f} ms)", step.name, ms(step.duration),
+                        ms(step.at));
+    if (step.reads) text += fmt::format("  {} read{}", *step.reads, *step.reads == 1 ? "" : "s");
+    text += '\n';
+  }
+  text += fmt::format("timing: {:<9} {:>8.2f} ms\n", "total", ms(m_timeline->total()));
+  m_io.out.flush();  // after the result, where both go to one terminal
+  m_io.err << text;
+  m_io.err.flush();
+}
+
 bool Context::interrupt() {
   if (!m_interrupt || m_interrupted) return false;
   m_interrupted = true;
@@ -207,6 +242,7 @@ class RunLoop {
     try {
       m_ioc.run();
     } catch (const HardExit& e) {
+      m_ctx.print_timing();
       if (m_io.hard_exit) {
         m_io.out.flush();
         m_io.err.flush();
@@ -217,6 +253,7 @@ class RunLoop {
       }
       return e.code;
     }
+    m_ctx.print_timing();
     return m_code;
   }
 
@@ -231,6 +268,7 @@ class RunLoop {
       outcome = Outcome::failure(make_error(ErrorKind::software, "internal", "",
                                             std::string("internal error (a bug): ") + e.what()));
     }
+    m_ctx.mark_step("command");
     m_command_done = true;
     m_ctx.on_interrupt(nullptr);
     if (m_interrupt_code == exit_code(ErrorKind::interrupted) && m_ctx.sigint_ends_normally())
@@ -257,6 +295,7 @@ class RunLoop {
     if (m_ctx.has_session()) {
       arm_grace();
       co_await m_ctx.close_session();
+      m_ctx.mark_step("close");
     }
     finish();
   }

@@ -15,6 +15,7 @@
 #include "net/asio.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "stream/phases.hpp"
 #include "stream/session.hpp"
 
 namespace xmpp::cli {
@@ -32,6 +33,9 @@ struct Io {
   /// When the session does not wind down after a deadline or signal, the process must still end
   /// on time: true = _Exit(code) at once (the binary); false = return the code (tests).
   bool hard_exit = true;
+  /// Where --timing counts from: the binary sets main()'s entry (the dynamic loader and static
+  /// constructors before it are not counted).
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 /// A command that waits (listen, send, ping, muc join --listen, jingle-file receive) ends its own
@@ -150,6 +154,15 @@ class Context {
   /// Delivers a signal to the command's interrupt handler; false when it has none.
   bool interrupt();
 
+  /// --timing: step `name` ("command", "close") ends now; nothing without --timing. The session
+  /// phases (stream/phases.hpp) and "start-up" (until the session is opened) are marked by
+  /// session() itself.
+  void mark_step(std::string name);
+  /// --timing: the steps on stderr, one line each ("timing: tls  3.41 ms  (at 5.02 ms)  2 reads"),
+  /// then the total; once, whatever the output mode (the lines never go to stdout, so --json
+  /// stays parseable). Nothing without --timing.
+  void print_timing();
+
  private:
   void print_session_facts();
 
@@ -165,6 +178,8 @@ class Context {
   std::function<int(const Error&)> m_abort;
   std::optional<std::chrono::steady_clock::duration> m_open_time;
   std::optional<Result<stream::TraceSink>> m_trace;
+  std::optional<stream::Timeline> m_timeline;  ///< with --timing
+  bool m_timing_printed = false;
   bool m_interrupted = false;
   bool m_sigint_ends_normally = false;
 };

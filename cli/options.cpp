@@ -124,6 +124,8 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
   app.add_flag("-v,--verbose", o.verbose, "connection details on stderr (repeatable)");
   app.add_option("--trace", o.trace, "write the XML sent and received to FILE (- = stderr)")
       ->type_name("FILE");
+  app.add_flag("--timing", o.timing,
+               "at exit, how long each phase took (DNS, TCP, TLS, login, ...) on stderr");
   app.add_option("--config", o.config, "config file (default ~/.config/xmpp/config)")
       ->type_name("FILE");
 }
@@ -142,6 +144,7 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
   s.quiet = o.quiet;
   s.verbose = o.verbose;
   s.trace = o.trace;
+  s.timing = o.timing;
   s.dns_server = env.dns_server;
   s.cache_dir = default_cache_dir(env.xdg_cache_home, env.home);
   s.insecure = o.insecure;

@@ -24,7 +24,7 @@ struct GlobalOptions {
       resource, trace, config, sasl;  ///< sasl: "MECH,MECH" as given
   std::optional<int> port;
   std::vector<std::string> pins;
-  bool insecure = false, anonymous = false, json = false, quiet = false;
+  bool insecure = false, anonymous = false, json = false, quiet = false, timing = false;
   int verbose = 0;
   std::optional<int> retries;
   std::optional<double> timeout;
@@ -62,6 +62,7 @@ struct Settings {
   bool json = false, quiet = false;
   int verbose = 0;
   std::optional<std::string> trace;  ///< a path, or "-" for stderr
+  bool timing = false;               ///< --timing: the phase breakdown on stderr at exit
   std::optional<std::string> dns_server;
   std::optional<std::string> config_path;  ///< the config file that was read, if any
   /// Where the JID came from: "--jid", "XMPP_JID", or "" (the account's `jid` key, or none).

@@ -105,6 +105,7 @@ complete -c xmpp -l json -d 'machine output (JSON)'
 complete -c xmpp -s q -l quiet -d 'print less on stderr'
 complete -c xmpp -s v -l verbose -d 'print more on stderr'
 complete -c xmpp -l trace -r -F -a - -d 'write the XML exchanged to a file (- for stderr)'
+complete -c xmpp -l timing -d 'at exit, print how long each phase took on stderr'
 complete -c xmpp -l config -r -F -d 'read this config file'
 
 # send

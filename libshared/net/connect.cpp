@@ -15,11 +15,13 @@ using tcp = asio::ip::tcp;
 // `timeout`. The error message is the short reason for connect()'s list.
 awaitable<Result<std::unique_ptr<tls::StreamTransport>>>
 attempt(asio::ip::address address, Endpoint endpoint, TlsPolicy policy,
-        std::shared_ptr<tls::ClientContext> context, std::chrono::milliseconds timeout) {
+        std::shared_ptr<tls::ClientContext> context, std::chrono::milliseconds timeout,
+        std::function<void(ConnectStep)> on_step) {
   auto executor = co_await asio::this_coro::executor;
   const auto start = std::chrono::steady_clock::now();
   auto socket = co_await connect_tcp(address, endpoint.port, timeout);
   if (!socket) co_return fail(socket.error());
+  if (on_step) on_step(ConnectStep::tcp_connected);
   auto transport = std::make_unique<tls::StreamTransport>(std::move(*socket), std::move(context),
                                                           std::move(policy));
   if (endpoint.direct_tls) {
@@ -71,6 +73,7 @@ awaitable<Result<Connected>> connect(ConnectOptions options) {
   if (!context) co_return fail(context.error());
   auto plan = co_await resolve_addresses(options);
   if (!plan) co_return fail(plan.error());
+  if (options.on_step) options.on_step(ConnectStep::resolved);
 
   std::string tried;
   std::optional<Error> tls_failure;
@@ -83,7 +86,7 @@ awaitable<Result<Connected>> connect(ConnectOptions options) {
     }
     for (const auto& address : target.addresses) {
       auto result = co_await attempt(address, target.endpoint, options.policy, *context,
-                                     options.attempt_timeout);
+                                     options.attempt_timeout, options.on_step);
       if (result) co_return Connected{std::move(*result), target.endpoint};
       const Error& error = result.error();
       // A certificate or pin failure is the server's identity, not its reachability: stop.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,12 @@ struct TlsPolicy {
   bool report_only = false;
 };
 
+/// Where connect() has got to, for `--timing` (stream/phases.hpp).
+enum class ConnectStep {
+  resolved,       ///< DNS answered: the addresses to try are known
+  tcp_connected,  ///< a TCP connection is up (before its direct-TLS handshake, if any)
+};
+
 struct ConnectOptions {
   std::string domain;                  ///< A-label domain to resolve
   std::optional<std::string> host;     ///< --host: skip SRV
@@ -51,6 +58,9 @@ struct ConnectOptions {
   /// Bound on each DNS phase (the SRV pair, then the addresses), SECURITY.md (b): an unanswered
   /// or SERVFAIL lookup ends after this and counts as failed.
   std::chrono::milliseconds dns_timeout{5000};
+  /// Told as connect() passes each ConnectStep (tcp_connected once per address it connects to);
+  /// empty = nobody asks.
+  std::function<void(ConnectStep)> on_step;
 };
 
 /// The endpoints for `options`, in the order to try them (XEP-0368 §3 merge of _xmpps-client and

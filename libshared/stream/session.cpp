@@ -69,6 +69,10 @@ awaitable<Result<ResumeOutcome>> Session::resume_on(std::unique_ptr<net::Transpo
   co_return fail(ErrorKind::software, "unsupported", "", "resume is not implemented here");
 }
 
+std::uint64_t Session::network_reads() const {
+  return 0;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -99,6 +103,11 @@ net::ConnectOptions connect_options(const SessionOptions& o) {
   c.policy.insecure = o.insecure;
   c.attempt_timeout = o.connect_timeout;
   c.dns_server = o.dns_server;
+  if (o.timing)
+    c.on_step = [timing = o.timing](net::ConnectStep step) {
+      timing(step == net::ConnectStep::resolved ? Phase::resolve : Phase::tcp, Clock::now(),
+             std::nullopt);
+    };
   return c;
 }
 
@@ -146,6 +155,7 @@ class Core : public std::enable_shared_from_this<Core> {
   Router& router() { return m_router; }
   std::optional<Error> failure() const { return m_failure; }
   bool resumable() const { return m_sm.resumable() && !m_close_started; }
+  std::uint64_t network_reads() const { return m_reads; }
 
   awaitable<Result<xml::Element>> request(xml::Element iq, milliseconds timeout) {
     auto self = shared_from_this();
@@ -573,6 +583,10 @@ class Core : public std::enable_shared_from_this<Core> {
     if (m_options.trace) m_options.trace(direction, text);
   }
 
+  void phase_done(Phase phase) const {
+    if (m_options.timing) m_options.timing(phase, Clock::now(), m_reads);
+  }
+
   // ---- negotiation ----
 
   void restart_parser() {
@@ -595,6 +609,7 @@ class Core : public std::enable_shared_from_this<Core> {
       if (*n == 0)
         co_return fail(
             connection_lost("the server closed the connection while we waited for " + waiting));
+      ++m_reads;
       if (auto fed = m_parser.feed(std::string_view(m_buffer.data(), *n)); !fed)
         co_return fail(fed.error());
     }
@@ -674,12 +689,17 @@ class Core : public std::enable_shared_from_this<Core> {
       trace("in", trace_text(element));
       if (stanza::is_stream_error(element))
         co_return stop(stanza::to_error(stanza::parse_stream_error(element)), false, true);
+      // --timing: the features of the first protected stream end "stream", those of the stream
+      // restarted after SASL end "sasl" (the features before STARTTLS are part of "tls").
+      const bool features = element.is("features", stanza::k_ns_streams);
+      const bool was_tls = negotiator.tls_active(), was_authenticated = negotiator.authenticated();
       auto action = negotiator.on_element(element);
       if (!action) {
         const bool local =
             action.error().kind == ErrorKind::protocol && action.error().code == "stream_error";
         co_return stop(action.error(), local, true);
       }
+      if (features && was_tls) phase_done(was_authenticated ? Phase::sasl : Phase::stream);
       for (const xml::Element& out : action->send) {
         if (auto queued = enqueue(out, false); !queued) co_return stop(queued.error(), false, true);
       }
@@ -707,6 +727,7 @@ class Core : public std::enable_shared_from_this<Core> {
           co_return stop(timeout_error("timed out waiting for the TLS handshake"), false, false);
         if (!tls) co_return stop(tls.error(), false, false);
         negotiator.set_tls(m_transport->tls());
+        phase_done(Phase::tls);
         send_header = true;
         break;
       }
@@ -714,6 +735,7 @@ class Core : public std::enable_shared_from_this<Core> {
         // Make sure the last step's writes went out before reporting success.
         auto written = co_await wait_written(m_enqueued, Clock::now() + m_options.step_timeout);
         if (!written) co_return stop(written.error(), false, false);
+        phase_done(Phase::bind);
         co_return StepResult{};
       }
       }
@@ -792,6 +814,7 @@ class Core : public std::enable_shared_from_this<Core> {
         }
         co_return;
       }
+      ++m_reads;
       if (auto fed = m_parser.feed(std::string_view(m_buffer.data(), *n)); !fed) {
         co_await violation_from_reader(fed.error(), std::nullopt);
         co_return;
@@ -908,6 +931,7 @@ class Core : public std::enable_shared_from_this<Core> {
   xml::StreamParser m_parser;
   xml::Limits m_limits = xml::Limits::pre_auth();
   std::vector<char> m_buffer;
+  std::uint64_t m_reads = 0;  // reads that returned data, for --timing
 
   Jid m_jid;
   SessionInfo m_info;
@@ -963,6 +987,7 @@ class Handle final : public Session {
                                              bool direct_tls) override {
     return m_core->resume_on(std::move(transport), direct_tls);
   }
+  std::uint64_t network_reads() const override { return m_core->network_reads(); }
 
  private:
   std::shared_ptr<Core> m_core;
@@ -984,6 +1009,9 @@ awaitable<Result<std::unique_ptr<Session>>> Session::open(SessionOptions options
   for (int attempt = 0;; ++attempt) {
     Result<std::unique_ptr<Session>> result = fail(ErrorKind::software, "unreachable", "", "");
     auto connected = co_await net::connect(connect_options(options));
+    // A direct-TLS handshake is done inside connect().
+    if (connected && connected->endpoint.direct_tls && options.timing)
+      options.timing(Phase::tls, Clock::now(), std::nullopt);
     if (connected)
       result = co_await open_on(std::move(connected->transport), connected->endpoint.direct_tls,
                                 options);

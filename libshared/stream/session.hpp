@@ -16,6 +16,7 @@
 #include "net/connect.hpp"
 #include "net/transport.hpp"
 #include "sasl/mechanism.hpp"
+#include "stream/phases.hpp"
 #include "xml/element.hpp"
 
 namespace xmpp::stream {
@@ -48,6 +49,7 @@ struct SessionOptions {
   bool stream_management = true;                     ///< enable XEP-0198 when offered
   std::optional<std::string> dns_server;             ///< env XMPP_DNS_SERVER (tests, diagnostics)
   TraceSink trace;                                   ///< empty = no trace
+  TimingSink timing;                                 ///< --timing: phase ends; empty = none
   sasl::NonceSource sasl_nonce;  ///< SCRAM client nonce source; empty = CSPRNG (tests inject)
 };
 
@@ -151,6 +153,9 @@ class Session {
   /// Same over a transport that is already connected.
   virtual awaitable<Result<ResumeOutcome>> resume_on(std::unique_ptr<net::Transport> transport,
                                                      bool direct_tls);
+  /// How many reads of the stream have returned data so far, each one a wait for the server
+  /// (--timing counts round trips with it; the TLS layer's own reads are not counted).
+  virtual std::uint64_t network_reads() const;
 };
 
 }  // namespace xmpp::stream

@@ -191,8 +191,8 @@ TEST_CASE(
                              "--host",      "--port",     "--tls",           "--ca-file",
                              "--pin",       "--insecure", "--sasl",          "--resource",
                              "--anonymous", "--retries",  "--timeout",       "--json",
-                             "--quiet",     "--verbose",  "--trace",         "--config",
-                             "--version",   "--help"})
+                             "--quiet",     "--verbose",  "--trace",         "--timing",
+                             "--config",    "--version",  "--help"})
     CHECK_MESSAGE(top.out.find(option) != std::string::npos, option);
   for (const auto& command : k_commands)
     CHECK(top.out.find(std::string(command.name)) != std::string::npos);

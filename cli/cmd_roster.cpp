@@ -90,7 +90,8 @@ awaitable<Outcome> run_list(Context& ctx, stream::Session& session, const Roster
     options.remote_domains = has_remote_contacts(*current, session.jid());
     // RFC 6121 §4.3: the server probes the contacts whose presence we may see.
     for (const auto& item : current->items)
-      if (item.subscription == SubscriptionState::to || item.subscription == SubscriptionState::both)
+      if (item.subscription == SubscriptionState::to ||
+          item.subscription == SubscriptionState::both)
         options.expected.push_back(item.jid);
     options.timeout = ctx.remaining();
     auto snapshot = co_await roster::announce_and_collect(session, options);
@@ -148,10 +149,9 @@ awaitable<Outcome> run_remove(Context& ctx, stream::Session& session, const Jid&
   auto current = co_await store.fetch();
   if (!current) co_return Outcome::failure(current.error());
   if (!roster::find(*current, jid))
-    co_return Outcome::failure(
-        make_error(ErrorKind::remote, "not_in_roster", "item-not-found",
-                   jid.str() + " is not in your roster")
-            .with_context("roster remove"));
+    co_return Outcome::failure(make_error(ErrorKind::remote, "not_in_roster", "item-not-found",
+                                          jid.str() + " is not in your roster")
+                                   .with_context("roster remove"));
   if (auto removed = co_await roster::remove_item(session, jid, ctx.remaining()); !removed) {
     auto error = removed.error();
     if (error.condition == "item-not-found")

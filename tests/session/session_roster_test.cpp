@@ -553,10 +553,9 @@ TEST_CASE("announce_and_collect on a server with XEP-0013: the offline node is a
         co_await answer_server_info(t.peer, true);
         // §2.2: about the account's own offline node; after the answer the server holds offline
         // messages back, so our initial presence may have priority 0.
-        auto node = co_await t.peer.expect(
-            "<iq type='get' id='*' to='alice@example.test'>"
-            "<query xmlns='http://jabber.org/protocol/disco#info' "
-            "node='http://jabber.org/protocol/offline'/></iq>");
+        auto node = co_await t.peer.expect("<iq type='get' id='*' to='alice@example.test'>"
+                                           "<query xmlns='http://jabber.org/protocol/disco#info' "
+                                           "node='http://jabber.org/protocol/offline'/></iq>");
         t.peer.send("<iq type='result' id='" + *node.attr("id") +
                     "' from='alice@example.test'><query "
                     "xmlns='http://jabber.org/protocol/disco#info' "
@@ -590,10 +589,9 @@ TEST_CASE("announce_and_collect: the offline node refused keeps priority -1") {
       [&]() -> awaitable<void> {
         co_await login_offering(t.peer, "");
         co_await answer_server_info(t.peer, true);
-        auto node = co_await t.peer.expect(
-            "<iq type='get' id='*' to='alice@example.test'>"
-            "<query xmlns='http://jabber.org/protocol/disco#info' "
-            "node='http://jabber.org/protocol/offline'/></iq>");
+        auto node = co_await t.peer.expect("<iq type='get' id='*' to='alice@example.test'>"
+                                           "<query xmlns='http://jabber.org/protocol/disco#info' "
+                                           "node='http://jabber.org/protocol/offline'/></iq>");
         t.peer.send("<iq type='error' id='" + *node.attr("id") +
                     "' from='alice@example.test'><error type='cancel'><service-unavailable "
                     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");

@@ -76,9 +76,9 @@ TEST_CASE("preference order: PLUS > plain SCRAM, SHA-512 > SHA-256 > SHA-1 > PLA
 
 TEST_CASE("TLS 1.3 without XEP-0440 types: plain SCRAM > PLUS > PLAIN") {
   std::vector<std::string> offered = k_all;
-  const char* expected[] = {"SCRAM-SHA-512",      "SCRAM-SHA-256",      "SCRAM-SHA-1",
-                            "SCRAM-SHA-512-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS",
-                            "PLAIN"};
+  const char* expected[] = {
+      "SCRAM-SHA-512",      "SCRAM-SHA-256",    "SCRAM-SHA-1", "SCRAM-SHA-512-PLUS",
+      "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "PLAIN"};
   for (const char* name : expected) {
     CAPTURE(name);
     CHECK(chosen(Offer{offered, {}, false}, Policy{}, k_tls13) == name);

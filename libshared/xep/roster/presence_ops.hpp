@@ -69,8 +69,8 @@ struct SnapshotOptions {
 /// XEP-0199 ping; an error answer counts too); every presence that arrives until that answer is
 /// collected, and after it, until every `expected` contact has sent presence or the grace
 /// (`remote_grace` with `remote_domains`, else `local_grace`; with `remote_domains` and no
-/// `expected`, the whole `remote_grace`) is over: available and unavailable presence from others' JIDs
-/// (our own account's resources, and presence without 'from', are left out; unavailable from a
+/// `expected`, the whole `remote_grace`) is over: available and unavailable presence from others'
+/// JIDs (our own account's resources, and presence without 'from', are left out; unavailable from a
 /// bare JID removes all of that contact's resources), and type 'subscribe' requests (an
 /// 'unsubscribe' from the same JID later withdraws one). Presence errors, probes and the other
 /// subscription types are ignored. Finally sends unavailable presence (unless the session failed).

@@ -88,6 +88,11 @@ awaitable<Outcome> run_list(Context& ctx, stream::Session& session, const Roster
   if (args.presence) {
     roster::SnapshotOptions options;
     options.remote_domains = has_remote_contacts(*current, session.jid());
+    // RFC 6121 §4.3: the server probes the contacts whose presence we may see.
+    for (const auto& item : current->items)
+      if (item.subscription == SubscriptionState::to ||
+          item.subscription == SubscriptionState::both)
+        options.expected.push_back(item.jid);
     options.timeout = ctx.remaining();
     auto snapshot = co_await roster::announce_and_collect(session, options);
     if (!snapshot) co_return Outcome::failure(snapshot.error().with_context("presence"));
@@ -138,6 +143,15 @@ awaitable<Outcome> run_add_or_set(Context& ctx, stream::Session& session, const 
 }
 
 awaitable<Outcome> run_remove(Context& ctx, stream::Session& session, const Jid& jid) {
+  // RFC 6121 §2.5.3 says the server answers item-not-found, but not every server does (ejabberd
+  // 23.01 answers success): the roster we fetch decides, so the answer is the same everywhere.
+  RosterStore store(ctx, session);
+  auto current = co_await store.fetch();
+  if (!current) co_return Outcome::failure(current.error());
+  if (!roster::find(*current, jid))
+    co_return Outcome::failure(make_error(ErrorKind::remote, "not_in_roster", "item-not-found",
+                                          jid.str() + " is not in your roster")
+                                   .with_context("roster remove"));
   if (auto removed = co_await roster::remove_item(session, jid, ctx.remaining()); !removed) {
     auto error = removed.error();
     if (error.condition == "item-not-found")

@@ -555,6 +555,12 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   }
   for (auto& room : rooms)
     if (room.joined) (void)co_await muc::leave(*session, *room.joined, std::min(k_leave_wait, ctx.remaining()));
+  // Some servers ack first and route afterwards (ejabberd 23.01 bounces a message to a missing
+  // account right after the XEP-0198 <a/>), so the bounce can arrive after we are done. Close
+  // the stream here, while the outbox still listens: every stanza the server sends before its
+  // </stream:stream> (or before stream::k_close_wait ran out) is dispatched, and a bounce among
+  // them fails its message as one before the ack would. The run loop's close then finds it done.
+  (void)co_await session->close();
 
   // The report: receipts decide the fate of acknowledged messages; failures in input order.
   std::size_t unconfirmed = 0, refused_count = 0;

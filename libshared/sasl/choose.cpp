@@ -132,6 +132,13 @@ Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& poli
                     ") but offers no -PLUS SASL mechanism (XEP-0440; possible man-in-the-middle "
                     "downgrade)");
 
+  // The user named a -PLUS mechanism in --sasl: bind as RFC 9266 says and let the server decide.
+  const bool plus_named = std::any_of(policy.allowed.begin(), policy.allowed.end(),
+                                      [](const std::string& m) { return ends_with_plus(m); });
+  // TLS 1.3 without an XEP-0440 list: the server may bind only tls-unique, which TLS 1.3 lacks
+  // (ejabberd 23.01 does), so -PLUS would fail the login; plain SCRAM is preferred then.
+  const bool plus_after_scram = tls.active && tls.tls13 && !types_listed && !plus_named;
+
   BindingPlan plan;
   if (tls.active) {
     if (types_listed) {
@@ -151,8 +158,14 @@ Result<std::unique_ptr<Mechanism>> choose(const Offer& offer, const Policy& poli
     }
   }
 
+  // Our order, or with plus_after_scram: plain SCRAM, then -PLUS (better than PLAIN or nothing).
+  std::vector<Candidate> order(k_order.begin(), k_order.end());
+  if (plus_after_scram)
+    std::stable_partition(order.begin(), order.end(),
+                          [](const Candidate& c) { return c.family == Family::scram && !c.plus; });
+
   std::string plain_refusal;
-  for (const Candidate& c : k_order) {
+  for (const Candidate& c : order) {
     if (!offered(c.name) || !permitted(c.name)) continue;
     if (c.family == Family::plain) {
       if (!policy.allow_plain) {

@@ -76,8 +76,14 @@ const std::vector<std::string>& supported_mechanisms();
 /// - -PLUS binds with the best type of ours the server lists in <sasl-channel-binding/>
 ///   (tls-exporter [TLS 1.3, RFC 9266] > tls-server-end-point [RFC 5929] > tls-unique [TLS 1.2]);
 ///   when no types are advertised (or the list is empty, which XEP-0440 forbids) it binds with
-///   tls-exporter on TLS 1.3 and tls-unique on TLS 1.2. That is safe: a server that lacks the type
-///   fails authentication, it cannot make us authenticate without binding.
+///   tls-exporter on TLS 1.3 and tls-unique on TLS 1.2 (RFC 5929's default). That is safe: a
+///   server that lacks the type fails authentication, it cannot make us authenticate without
+///   binding.
+/// - TLS 1.3 and no types advertised: -PLUS comes after every plain SCRAM mechanism (before
+///   PLAIN), since such a server may bind only tls-unique, which TLS 1.3 lacks (ejabberd 23.01
+///   offers -PLUS there and fails tls-exporter); the plain SCRAM then sends "n" (RFC 5802 §6: the
+///   server advertised -PLUS, so "y" would rightly fail). Unless policy.allowed names a -PLUS
+///   mechanism (--sasl): then the order is unchanged, and the server's answer decides.
 /// - -PLUS is skipped when the data for that type is empty (the non-PLUS variant is used).
 /// - types advertised, -PLUS offered, none in common: the non-PLUS variant with gs2 flag "n", and
 ///   the server-first-message MUST then carry a matching XEP-0474 `h=` (else code "downgrade").

@@ -214,3 +214,48 @@ def test_send_is_confirmed_by_the_round_trip_after_it(hostile):
     assert_sane(out, 10)
     assert out.code == 0, out
     assert [m["to"] for m in json.loads(out.stdout)["sent"]] == [f"bob@{DOMAIN}"], out
+
+
+def _acked_message_id(conn) -> str:
+    """XEP-0198 on; the client's message; its <r/> answered with <a h='1'/>. Returns the id."""
+    logged_in(conn, sm=True)
+    conn.expect(rb"<enable\b[^>]*/>")
+    conn.send("<enabled xmlns='urn:xmpp:sm:3'/>")
+    message = conn.expect(rb"<message\b[^>]*\bid=(['\"])([^'\"]+)\1")
+    conn.expect(rb"<r\b[^>]*/>")
+    conn.send("<a xmlns='urn:xmpp:sm:3' h='1'/>")
+    return message.group(2).decode()
+
+
+def test_send_bounce_after_the_ack_and_our_close_fails_the_message(hostile):
+    # ejabberd 23.01 acks first and routes afterwards: the bounce for a missing account comes
+    # after the <a/>, even after our </stream:stream>. Until the server's own close it counts.
+    def scenario(conn):
+        sent_id = _acked_message_id(conn)
+        conn.expect(rb"</stream:stream>")
+        conn.send(f"<message from='nobody@{DOMAIN}' to='{FULL_JID}' type='error' id='{sent_id}'>"
+                  f"<error type='cancel'><service-unavailable "
+                  f"xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>")
+        conn.send("</stream:stream>")
+        conn.close()
+
+    out = hostile(scenario, "send", "-m", "hello", f"nobody@{DOMAIN}")
+    assert_sane(out, 10)
+    assert out.code == 1, out
+    assert out.error["condition"] == "service-unavailable", out
+    report = json.loads(out.stdout)
+    assert report["sent"] == [], out
+    assert [(m["to"], m["status"]) for m in report["failed"]] == [(f"nobody@{DOMAIN}", "bounced")]
+
+
+def test_send_to_a_server_that_never_closes_ends_within_the_close_wait(hostile):
+    # Waiting for late bounces must not hang: without the server's </stream:stream> the close
+    # gives up after its bounded wait (2 s), and the acknowledged message counts as sent.
+    def scenario(conn):
+        _acked_message_id(conn)
+        conn.idle(30)
+
+    out = hostile(scenario, "send", "-m", "hello", f"bob@{DOMAIN}", timeout=20)
+    assert_sane(out, 8)
+    assert out.code == 0, out
+    assert [m["to"] for m in json.loads(out.stdout)["sent"]] == [f"bob@{DOMAIN}"], out

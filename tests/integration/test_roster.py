@@ -368,7 +368,7 @@ def test_request_approve_both_ways(run_xmpp, server, new_account):
     assert human[b][:2] == ["-", "both"], human
 
 
-def test_pending_shows_status_and_nick(run_xmpp, server, new_account):
+def test_pending_shows_status_and_nick(run_xmpp, server, new_account, server_kind):
     asker, me = new_account("carol"), new_account("dave")
     mark = uuid.uuid4().hex[:8]
     with XmppClient(server, asker) as client:
@@ -379,15 +379,18 @@ def test_pending_shows_status_and_nick(run_xmpp, server, new_account):
         # the request has been stored.
         client.send_message(client.jid, mark)
         client.wait_for(lambda m: m.findtext("{jabber:client}body") == mark, timeout=WAIT_S)
+    # ejabberd 23.01 keeps a request for an offline account as a roster item's status message
+    # and hands over a new presence built from it: the XEP-0172 nick is not kept.
+    nick = "Carol C" if server_kind == "prosody" else None
     assert pending(run_xmpp, me) == [
-        {"jid": server.jid(asker), "status": f"it is carol {mark}", "nick": "Carol C"}]
+        {"jid": server.jid(asker), "status": f"it is carol {mark}", "nick": nick}]
     run = run_xmpp("roster", "pending", user=me)
     assert run.code == 0, str(run)
     lines = run.stdout.splitlines()
     assert len(lines) == 1, str(run)
     # The nick in brackets: a request with only one of them still says which it is.
     assert re.split(r" {2,}", lines[0].rstrip()) == [
-        server.jid(asker), "[Carol C]", f"it is carol {mark}"], str(run)
+        server.jid(asker), *([f"[{nick}]"] if nick else []), f"it is carol {mark}"], str(run)
 
 
 def test_deny(run_xmpp, server, new_account):
@@ -452,7 +455,7 @@ def test_pre_approval(run_xmpp, server, new_account, server_kind):
 # ---- --presence ----
 
 
-def test_list_with_presence(run_xmpp, spawn_xmpp, server, new_account):
+def test_list_with_presence(run_xmpp, spawn_xmpp, server, new_account, server_kind):
     alice, bob = new_account("alice"), new_account("bob")
     a, b = server.jid(alice), server.jid(bob)
     make_mutual(run_xmpp, server, alice, bob)
@@ -475,7 +478,8 @@ def test_list_with_presence(run_xmpp, spawn_xmpp, server, new_account):
     assert len(lines) == 1, str(run)
     assert re.split(r" {2,}", lines[0])[:2] == ["roster-listen", "available"], str(run)
 
-    # bob saw alice come online with priority -1, and go offline again (man xmpp-roster SECURITY).
+    # bob saw alice come online with priority -1 (0 on a server with XEP-0013 flexible offline
+    # retrieval, ejabberd's), and go offline again (man xmpp-roster SECURITY).
     def from_alice(kind):
         def match(line):
             if '"kind":"presence"' not in line:
@@ -484,7 +488,7 @@ def test_list_with_presence(run_xmpp, spawn_xmpp, server, new_account):
             return presence["from"].startswith(a + "/") and presence["type"] == kind
         return match
     online = json.loads(listener.wait_for_line(from_alice("available"), timeout=WAIT_S))
-    assert online["priority"] == -1, online
+    assert online["priority"] == (0 if server_kind == "ejabberd" else -1), online
     listener.wait_for_line(from_alice("unavailable"), timeout=WAIT_S)
 
     listener.signal(signal.SIGINT)

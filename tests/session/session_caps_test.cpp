@@ -296,8 +296,10 @@ TEST_CASE("find_resource_with: nobody there is no_resource (an error answer to t
   t.run(
       [&]() -> awaitable<void> {
         auto s = co_await open_session(t);
+        disco::FindOptions options;
+        options.local_grace = 100ms;  // nobody comes after the round trip either
         found = co_await disco::find_resource_with(*s, jid("bob@example.test"), k_file_transfer,
-                                                   disco::FindOptions{});
+                                                   options);
         co_await s->close();
       },
       [&]() -> awaitable<void> {
@@ -379,6 +381,40 @@ TEST_CASE("find_resource_with: presence after the round trip counts during remot
       });
   REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
   CHECK(found->jid == jid("dave@other.example/y"));
+}
+
+TEST_CASE("find_resource_with: a local resource whose presence follows the round trip is waited "
+          "for (ejabberd sends it from the contact's own session)") {
+  Scenario t;
+  Result<disco::ResourceChoice> found = fail(ErrorKind::software, "not_run", "", "");
+  auto started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        disco::FindOptions options;
+        options.local_grace = 10s;  // event-driven: the presence ends the wait, not the grace
+        started = std::chrono::steady_clock::now();
+        found = co_await disco::find_resource_with(*s, jid("bob@example.test"), k_file_transfer,
+                                                   options);
+        took = std::chrono::steady_clock::now() - started;
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await login_without_sm(t.peer);
+        co_await expect_negative_presence(t.peer);
+        auto ping = co_await expect_ping(t.peer);
+        answer_ping(t.peer, ping);
+        // Noise first: our own resource and another account do not end the wait.
+        t.peer.send(presence("alice@example.test/res1", -1) + presence("carol@example.test/c", 0));
+        t.peer.send(presence("bob@example.test/late", 0));
+        auto late = co_await expect_info_get(t.peer, "bob@example.test/late");
+        t.peer.send(info_result(late, {k_file_transfer}));
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
+  CHECK(found->jid == jid("bob@example.test/late"));
+  CHECK(took < 5s);
 }
 
 TEST_CASE("find_resource_with: a resource that never answers uses up the timeout (temporary)") {

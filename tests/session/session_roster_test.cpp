@@ -110,6 +110,19 @@ bool is_refused(const std::map<std::string, xml::Element>& m, const std::string&
                  ->child("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas") != nullptr;
 }
 
+/// Answers our disco#info to the server (XEP-0013 §2.1: does it hold offline messages back?),
+/// listing the XEP-0013 feature when `flexible`.
+awaitable<void> answer_server_info(Peer& peer, bool flexible) {
+  auto info = co_await peer.expect("<iq type='get' id='*' to='example.test'>"
+                                   "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  peer.send("<iq type='result' id='" + *info.attr("id") +
+            "' from='example.test'><query xmlns='http://jabber.org/protocol/disco#info'>"
+            "<identity category='server' type='im'/>"
+            "<feature var='http://jabber.org/protocol/disco#info'/>" +
+            std::string(flexible ? "<feature var='http://jabber.org/protocol/offline'/>" : "") +
+            "</query></iq>");
+}
+
 }  // namespace
 
 TEST_CASE("cve_2016_9928_roster_push_foreign: a spoofed push during fetch is refused, the roster "
@@ -408,6 +421,7 @@ TEST_CASE("announce_and_collect: priority -1, presence and requests until the ro
       },
       [&]() -> awaitable<void> {
         co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, false);
         co_await t.peer.expect("<presence><priority>-1</priority></presence>");
         t.peer.send(
             // Our own presence echoed, and another client of ours: not contacts.
@@ -483,6 +497,7 @@ TEST_CASE("announce_and_collect with remote contacts waits the grace period for 
       },
       [&]() -> awaitable<void> {
         co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, false);
         co_await t.peer.expect("<presence><priority>-1</priority></presence>");
         auto ping = co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
                                            "<ping xmlns='urn:xmpp:ping'/></iq>");
@@ -511,6 +526,7 @@ TEST_CASE("announce_and_collect: a server that never answers the round trip is a
       },
       [&]() -> awaitable<void> {
         co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, false);
         co_await t.peer.expect("<presence><priority>-1</priority></presence>");
         co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
                                "<ping xmlns='urn:xmpp:ping'/></iq>");
@@ -520,4 +536,141 @@ TEST_CASE("announce_and_collect: a server that never answers the round trip is a
   REQUIRE_FALSE(snapshot);
   CHECK(snapshot.error().kind == ErrorKind::temporary);
   CHECK(snapshot.error().code == "timeout");
+}
+
+TEST_CASE("announce_and_collect on a server with XEP-0013: the offline node is asked about first, "
+          "then priority 0") {
+  Scenario t;
+  Result<roster::PresenceSnapshot> snapshot = fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        snapshot = co_await roster::announce_and_collect(*s, roster::SnapshotOptions{});
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, true);
+        // §2.2: about the account's own offline node; after the answer the server holds offline
+        // messages back, so our initial presence may have priority 0.
+        auto node = co_await t.peer.expect("<iq type='get' id='*' to='alice@example.test'>"
+                                           "<query xmlns='http://jabber.org/protocol/disco#info' "
+                                           "node='http://jabber.org/protocol/offline'/></iq>");
+        t.peer.send("<iq type='result' id='" + *node.attr("id") +
+                    "' from='alice@example.test'><query "
+                    "xmlns='http://jabber.org/protocol/disco#info' "
+                    "node='http://jabber.org/protocol/offline'>"
+                    "<identity category='automation' type='message-list'/>"
+                    "<feature var='http://jabber.org/protocol/offline'/></query></iq>");
+        co_await t.peer.expect("<presence><priority>0</priority></presence>");
+        // ejabberd delivers the stored request only now that the priority is not negative.
+        t.peer.send("<presence from='eve@example.test' type='subscribe'/>");
+        auto ping = co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
+                                           "<ping xmlns='urn:xmpp:ping'/></iq>");
+        t.peer.send("<iq type='result' id='" + *ping.attr("id") + "' from='example.test'/>");
+        co_await t.peer.expect("<presence type='unavailable'/>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_MESSAGE(snapshot, (snapshot ? "" : snapshot.error().message));
+  CHECK(snapshot->priority == 0);
+  REQUIRE(snapshot->pending.size() == 1);
+  CHECK(snapshot->pending[0].from == Jid::parse("eve@example.test").value());
+}
+
+TEST_CASE("announce_and_collect: the offline node refused keeps priority -1") {
+  Scenario t;
+  Result<roster::PresenceSnapshot> snapshot = fail(ErrorKind::software, "not_run", "", "");
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        snapshot = co_await roster::announce_and_collect(*s, roster::SnapshotOptions{});
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, true);
+        auto node = co_await t.peer.expect("<iq type='get' id='*' to='alice@example.test'>"
+                                           "<query xmlns='http://jabber.org/protocol/disco#info' "
+                                           "node='http://jabber.org/protocol/offline'/></iq>");
+        t.peer.send("<iq type='error' id='" + *node.attr("id") +
+                    "' from='alice@example.test'><error type='cancel'><service-unavailable "
+                    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+        co_await t.peer.expect("<presence><priority>-1</priority></presence>");
+        auto ping = co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
+                                           "<ping xmlns='urn:xmpp:ping'/></iq>");
+        t.peer.send("<iq type='result' id='" + *ping.attr("id") + "' from='example.test'/>");
+        co_await t.peer.expect("<presence type='unavailable'/>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_MESSAGE(snapshot, (snapshot ? "" : snapshot.error().message));
+  CHECK(snapshot->priority == -1);
+}
+
+TEST_CASE("announce_and_collect: expected contacts' presence after the round trip is waited for, "
+          "and the wait ends when each has answered") {
+  Scenario t;
+  Result<roster::PresenceSnapshot> snapshot = fail(ErrorKind::software, "not_run", "", "");
+  std::chrono::steady_clock::duration took{};
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        roster::SnapshotOptions options;
+        options.expected = {Jid::parse("bob@example.test").value(),
+                            Jid::parse("carol@example.test").value()};
+        options.local_grace = 10s;  // event-driven: the last answer ends the wait
+        const auto started = std::chrono::steady_clock::now();
+        snapshot = co_await roster::announce_and_collect(*s, options);
+        took = std::chrono::steady_clock::now() - started;
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, false);
+        co_await t.peer.expect("<presence><priority>-1</priority></presence>");
+        t.peer.send("<presence from='carol@example.test/x' type='unavailable'/>");
+        auto ping = co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
+                                           "<ping xmlns='urn:xmpp:ping'/></iq>");
+        t.peer.send("<iq type='result' id='" + *ping.attr("id") + "' from='example.test'/>");
+        // Bob's own session answers the probe after our server's answer; someone else's
+        // presence does not end the wait.
+        t.peer.send("<presence from='dan@example.test/d'/>");
+        t.peer.send("<presence from='bob@example.test/phone'><show>away</show></presence>");
+        co_await t.peer.expect("<presence type='unavailable'/>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_MESSAGE(snapshot, (snapshot ? "" : snapshot.error().message));
+  CHECK(took < 5s);
+  REQUIRE(snapshot->available.count("bob@example.test") == 1);
+  CHECK(snapshot->available.at("bob@example.test").front().show == "away");
+}
+
+TEST_CASE("announce_and_collect: an expected contact that never answers costs the grace only") {
+  Scenario t;
+  Result<roster::PresenceSnapshot> snapshot = fail(ErrorKind::software, "not_run", "", "");
+  std::chrono::steady_clock::duration took{};
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await open_session(t);
+        roster::SnapshotOptions options;
+        options.expected = {Jid::parse("bob@example.test").value()};
+        options.local_grace = 200ms;
+        const auto started = std::chrono::steady_clock::now();
+        snapshot = co_await roster::announce_and_collect(*s, options);
+        took = std::chrono::steady_clock::now() - started;
+        co_await s->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await login_offering(t.peer, "");
+        co_await answer_server_info(t.peer, false);
+        co_await t.peer.expect("<presence><priority>-1</priority></presence>");
+        auto ping = co_await t.peer.expect("<iq type='get' id='*' to='example.test'>"
+                                           "<ping xmlns='urn:xmpp:ping'/></iq>");
+        t.peer.send("<iq type='result' id='" + *ping.attr("id") + "' from='example.test'/>");
+        co_await t.peer.expect("<presence type='unavailable'/>");
+        co_await clean_close(t.peer);
+      });
+  REQUIRE_MESSAGE(snapshot, (snapshot ? "" : snapshot.error().message));
+  CHECK(took >= 200ms);
+  CHECK(took < 5s);
+  CHECK(snapshot->available.empty());
 }

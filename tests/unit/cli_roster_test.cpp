@@ -185,6 +185,8 @@ struct RosterServer {
   std::vector<roster::Item> items;
   int version = 1;
   bool versioning = false;
+  bool remove_missing_succeeds = false;  ///< ejabberd 23.01: removing a missing item is a success
+  int removes = 0;                       ///< remove sets received
   std::vector<std::string> gets_ver;  ///< the 'ver' of each get ("-" = none)
 
   std::optional<xml::Element> answer(const xml::Element& iq) {
@@ -211,8 +213,11 @@ struct RosterServer {
     const auto who = jid(element->attr("jid").value_or(""));
     auto it = std::find_if(items.begin(), items.end(), [&](const auto& i) { return i.jid == who; });
     if (element->attr("subscription") == "remove") {
+      ++removes;
       if (it == items.end())
-        return stanza::make_error_reply(iq, stanza::make_stanza_error("item-not-found"));
+        return remove_missing_succeeds
+                   ? stanza::make_result(iq)
+                   : stanza::make_error_reply(iq, stanza::make_stanza_error("item-not-found"));
       items.erase(it);
     } else {
       roster::Item updated;
@@ -313,6 +318,19 @@ TEST_CASE("roster: `roster` alone lists; add, set and remove round-trip through 
   CHECK(h.server.items.empty());
   CHECK(h.run({"roster", "remove", "bob@example.test", "--json"}) == 1);
   CHECK(h.err.str().find("item-not-found") != std::string::npos);
+}
+
+TEST_CASE("roster: remove of a missing item is item-not-found even where the server says success") {
+  RosterHarness h;
+  h.server.remove_missing_succeeds = true;
+  h.server.items = {item("bob@example.test", "Bob", roster::SubscriptionState::both)};
+  CHECK(h.run({"roster", "remove", "carol@example.test", "--json"}) == 1);
+  CHECK(h.err.str().find("\"condition\":\"item-not-found\"") != std::string::npos);
+  CHECK(h.err.str().find("carol@example.test is not in your roster") != std::string::npos);
+  CHECK(h.server.removes == 0);  // checked against the fetched roster: nothing was sent
+  CHECK(h.run({"roster", "remove", "bob@example.test"}) == 0);
+  CHECK(h.server.removes == 1);
+  CHECK(h.server.items.empty());
 }
 
 TEST_CASE("roster: with versioning offered, the next run sends the cached version") {

@@ -52,7 +52,7 @@ std::string gs2(const Offer& offer, const TlsState& tls, const Policy& policy = 
 
 }  // namespace
 
-TEST_CASE("preference order: PLUS > plain SCRAM, SHA-512 > SHA-256 > SHA-1 > PLAIN") {
+TEST_CASE("preference order: PLUS > plain SCRAM, SHA-512 > SHA-256 > SHA-1 > PLAIN (TLS 1.2)") {
   std::vector<std::string> offered = k_all;
   const char* expected[] = {"SCRAM-SHA-512-PLUS",
                             "SCRAM-SHA-256-PLUS",
@@ -63,15 +63,46 @@ TEST_CASE("preference order: PLUS > plain SCRAM, SHA-512 > SHA-256 > SHA-1 > PLA
                             "PLAIN"};
   for (const char* name : expected) {
     CAPTURE(name);
-    CHECK(chosen(Offer{offered, {}, false}, Policy{}, k_tls13) == name);
+    CHECK(chosen(Offer{offered, {}, false}, Policy{}, k_tls12) == name);
     offered.erase(std::find(offered.begin(), offered.end(), name));
   }
   // Only ANONYMOUS is left: never picked without policy.anonymous.
-  auto r = run(Offer{offered, {}, false}, Policy{}, k_tls13);
+  auto r = run(Offer{offered, {}, false}, Policy{}, k_tls12);
   REQUIRE_FALSE(r);
   CHECK(r.error().kind == ErrorKind::no_perm);
   CHECK(r.error().code == "no_mechanism");
   CHECK(r.error().message.find("ANONYMOUS") != std::string::npos);
+}
+
+TEST_CASE("TLS 1.3 without XEP-0440 types: plain SCRAM > PLUS > PLAIN") {
+  std::vector<std::string> offered = k_all;
+  const char* expected[] = {
+      "SCRAM-SHA-512",      "SCRAM-SHA-256",    "SCRAM-SHA-1", "SCRAM-SHA-512-PLUS",
+      "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "PLAIN"};
+  for (const char* name : expected) {
+    CAPTURE(name);
+    CHECK(chosen(Offer{offered, {}, false}, Policy{}, k_tls13) == name);
+    offered.erase(std::find(offered.begin(), offered.end(), name));
+  }
+  // With a list, -PLUS comes first again.
+  CHECK(chosen(Offer{k_all, {"tls-exporter"}, true}, Policy{}, k_tls13) == "SCRAM-SHA-512-PLUS");
+}
+
+TEST_CASE("ejabberd 23.01's offer on TLS 1.3 (-PLUS, no XEP-0440 list, binds only tls-unique)") {
+  const Offer offer{{"PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"}, {}, false};
+  // The server advertised -PLUS: "y" would rightly fail (RFC 5802 §6), "n" says we chose not to.
+  CHECK(chosen(offer, Policy{}, k_tls13) == "SCRAM-SHA-1");
+  CHECK(gs2(offer, k_tls13) == "n,,");
+  // TLS 1.2: tls-unique, RFC 5929's default, which that server binds.
+  CHECK(gs2(offer, k_tls12) == "p=tls-unique,,");
+  // Listed types: unchanged.
+  CHECK(gs2(Offer{offer.mechanisms, {"tls-exporter"}, true}, k_tls13) == "p=tls-exporter,,");
+  // --sasl naming a -PLUS mechanism: bind as RFC 9266 says; the server's answer decides.
+  CHECK(gs2(offer, k_tls13, Policy{{"SCRAM-SHA-1-PLUS"}, false, true}) == "p=tls-exporter,,");
+  CHECK(gs2(offer, k_tls13, Policy{{"scram-sha-1", "scram-sha-1-plus"}, false, true}) ==
+        "p=tls-exporter,,");
+  // Only -PLUS and PLAIN: binding with tls-exporter is still better than sending the password.
+  CHECK(gs2(Offer{{"PLAIN", "SCRAM-SHA-256-PLUS"}, {}, false}, k_tls13) == "p=tls-exporter,,");
 }
 
 TEST_CASE("the server's order does not matter") {
@@ -158,10 +189,13 @@ TEST_CASE("ANONYMOUS only with policy.anonymous") {
 
 TEST_CASE("channel-binding type without XEP-0440: tls-exporter on 1.3, tls-unique on 1.2") {
   const Offer offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, false};
-  CHECK(gs2(offer, k_tls13) == "p=tls-exporter,,");
+  const Policy plus_only{{"SCRAM-SHA-256-PLUS"}, false, true};
+  CHECK(gs2(offer, k_tls13, plus_only) == "p=tls-exporter,,");
+  CHECK(gs2(offer, k_tls13) == "n,,");  // by default plain SCRAM first (see the ejabberd case)
   CHECK(gs2(offer, k_tls12) == "p=tls-unique,,");
   // tls-unique data on TLS 1.3 is meaningless (RFC 9266 §3) and tls-exporter needs 1.3.
-  CHECK(gs2(offer, TlsState{true, true, true, "", "sep", "unique"}) == "n,,");
+  CHECK(gs2(offer, TlsState{true, true, true, "", "sep", "unique"},
+            Policy{{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"}, false, true}) == "n,,");
   CHECK(gs2(offer, TlsState{true, true, false, "exporter", "sep", ""}) == "n,,");
   CHECK(chosen(offer, Policy{}, TlsState{true, true, false, "exporter", "sep", ""}) ==
         "SCRAM-SHA-256");
@@ -185,7 +219,9 @@ TEST_CASE("channel-binding type with XEP-0440: the best of ours that the server 
 
 TEST_CASE("XEP-0440: -PLUS offered with an empty type list behaves as if no list was sent") {
   const Offer offer{{"SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"}, {}, true};
-  CHECK(gs2(offer, k_tls13) == "p=tls-exporter,,");
+  CHECK(gs2(offer, k_tls12) == "p=tls-unique,,");
+  CHECK(gs2(offer, k_tls13) == "n,,");
+  CHECK(gs2(offer, k_tls13, Policy{{"SCRAM-SHA-256-PLUS"}, false, true}) == "p=tls-exporter,,");
 }
 
 TEST_CASE("row 30: channel-binding types listed but every -PLUS stripped") {

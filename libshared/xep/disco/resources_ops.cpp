@@ -104,6 +104,21 @@ awaitable<Result<ResourceChoice>> find(stream::Session& session, Jid bare, std::
     auto waited = co_await session.wait_for(std::move(nothing), grace);
     if (!waited && waited.error().code != "timeout")
       co_return fail(waited.error().with_context(what + ": waiting for presence"));
+  } else if (in_order(available, session.jid()).empty() && options.local_grace > milliseconds(0)) {
+    // RFC 6120 §10.1 orders only what our server itself sends: where a contact's (or our other
+    // resource's) presence comes from its own session, it can follow the answer. Wait for the
+    // first one, briefly; the watch above folds it in before this wakes.
+    const Jid own = session.jid();
+    stream::StanzaPredicate resource_of_bare = [&bare, &own](const xml::Element& p) {
+      if (p.name() != "presence") return false;
+      auto from = Jid::parse(p.attr("from").value_or(""));
+      return from && !from->is_bare() && is_same_bare(*from, bare) && *from != own &&
+             stanza::presence_type(p) == stanza::PresenceType::available;
+    };
+    auto waited = co_await session.wait_for(std::move(resource_of_bare),
+                                            std::min(options.local_grace, time_left(deadline)));
+    if (!waited && waited.error().code != "timeout")
+      co_return fail(waited.error().with_context(what + ": waiting for presence"));
   }
   watch.reset();
 

@@ -23,6 +23,10 @@ struct ResourceChoice {
 struct FindOptions {
   std::chrono::milliseconds timeout{15000};   ///< the whole operation
   std::chrono::milliseconds remote_grace{0};  ///< extra wait for remote-domain presence
+  /// Without remote_grace: when no resource of the JID was seen by the round trip's answer, how
+  /// long to wait for the first one (some servers, ejabberd 23.01, send a local contact's or our
+  /// other resources' presence from their own sessions, after that answer).
+  std::chrono::milliseconds local_grace{1000};
 };
 
 /// Finds an available resource of `bare` (a full JID counts as its bare JID) that lists `feature`
@@ -34,7 +38,8 @@ struct FindOptions {
 ///    the caller's presence, i.e. right after sending it);
 /// 3. an iq round trip to our server (XEP-0199 ping to our domain; an error answer counts) so
 ///    that the presence the server sends us on our initial presence (our own resources, contacts
-///    who share presence) has arrived; plus remote_grace;
+///    who share presence) has arrived; plus remote_grace; or, without remote_grace and while no
+///    available resource of `bare` (other than ours) was seen, until one is or local_grace ends;
 /// 4. available resources of `bare` (excluding our own full JID; unavailable ones removed;
 ///    presence from the bare JID itself names no resource and is skipped) sorted by priority
 ///    (highest first), then resource; disco#info to each in that order, each waiting at most for

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "core/deadline.hpp"
@@ -9,6 +11,7 @@
 #include "stanza/presence.hpp"
 #include "stream/router.hpp"
 #include "xep/ping/ping_ops.hpp"
+#include "xep/roster/flexible_offline.hpp"
 
 namespace xmpp::roster {
 namespace {
@@ -106,40 +109,76 @@ PresenceSnapshot summarise(const std::vector<xml::Element>& inbox, const Jid& ow
   return snapshot;
 }
 
-xml::Element initial_presence() {
+xml::Element initial_presence(int priority_value) {
   auto p = stanza::make_presence();
   xml::Element priority("priority", std::string(stanza::k_ns_client));
-  // §4.7.2.3: a negative priority: no message to our bare JID is delivered to this resource.
-  priority.add_text("-1");
+  // §4.7.2.3: with a negative priority no message to our bare JID is delivered to this resource;
+  // 0 only where offline messages are held back (collect() says why).
+  priority.add_text(std::to_string(priority_value));
   p.add_child(std::move(priority));
   return p;
 }
 
+/// The bare JID of a presence's sender, when it is someone else's.
+std::optional<std::string> contact_of(const xml::Element& presence, const Jid& own) {
+  const auto from_text = presence.attr("from");
+  if (!from_text) return std::nullopt;
+  auto from = Jid::parse(*from_text);
+  if (!from || is_same_bare(*from, own)) return std::nullopt;
+  return from->bare_str();
+}
+
 awaitable<Result<PresenceSnapshot>> collect(stream::Session& session, SnapshotOptions options) {
   const auto deadline = Clock::now() + options.timeout;
+  // XEP-0013 §2.2: with offline messages held back, priority 0 takes nothing from the user's
+  // other clients, and servers that keep subscription requests for non-negative priorities
+  // (ejabberd 23.01) deliver them.
+  auto held = co_await hold_offline_messages(session, time_left(deadline));
+  if (!held) co_return fail(held.error().with_context("offline messages (XEP-0013)"));
+  const int priority = *held ? 0 : -1;
+
   // Registered before our presence goes out: the answers may be dispatched while send() is
   // still completing.
   std::vector<xml::Element> inbox;
-  auto watch = session.router().on({"presence", "", ""},
-                                   [&inbox](const xml::Element& p) { inbox.push_back(p); });
-  auto sent = co_await session.send(initial_presence());
+  std::set<std::string> expected;
+  for (const auto& jid : options.expected)
+    expected.insert(jid.bare_str());
+  std::set<std::string> waiting_for = expected;  // expected contacts that have sent nothing yet
+  const Jid own = session.jid();
+  auto watch = session.router().on({"presence", "", ""}, [&](const xml::Element& p) {
+    inbox.push_back(p);
+    if (auto contact = contact_of(p, own)) waiting_for.erase(*contact);
+  });
+  auto sent = co_await session.send(initial_presence(priority));
   if (!sent) co_return fail(sent.error().with_context("initial presence"));
 
   Result<void> outcome;
   // §4.2.2, §3.1.3: the server sends our local contacts' presence and the subscription
-  // requests it kept while it handles our presence, so it has sent them all before it answers
-  // the next stanza (RFC 6120 §10.1). Any answer will do, an error too.
+  // requests it kept while it handles our presence; a server that does so itself has sent them
+  // all before it answers the next stanza (RFC 6120 §10.1). Any answer will do, an error too.
   auto answered = co_await ping::ping(session, session.jid().domain_jid(), time_left(deadline));
   if (!answered && answered.error().code != "stanza_error") {
     outcome = fail(answered.error().with_context("waiting for presence"));
-  } else if (options.remote_domains && options.remote_grace > milliseconds(0)) {
-    // §4.3: contacts' servers answer the probes whenever they do: wait a while longer. Nothing
-    // ends this early but a failed session.
-    const auto grace = std::min(options.remote_grace, time_left(deadline));
-    stream::StanzaPredicate nothing = [](const xml::Element&) { return false; };
-    auto waited = co_await session.wait_for(std::move(nothing), grace);
-    if (!waited && waited.error().code != "timeout")
-      outcome = fail(waited.error().with_context("waiting for presence"));
+  } else {
+    // §4.3: contacts' servers (or, on some servers, contacts' own sessions) answer the probes
+    // whenever they do: wait until each expected contact has answered or the grace is over.
+    const auto grace = options.remote_domains ? options.remote_grace : options.local_grace;
+    const bool whole_grace = options.remote_domains && options.expected.empty();
+    const auto until = std::min(Clock::now() + grace, deadline);
+    while (Clock::now() < until && (whole_grace || !waiting_for.empty())) {
+      // Woken by presence from an expected contact (the watch above has seen it already).
+      stream::StanzaPredicate from_expected = [&](const xml::Element& p) {
+        if (whole_grace || p.name() != "presence") return false;
+        auto contact = contact_of(p, own);
+        return contact && expected.count(*contact) != 0;
+      };
+      auto waited = co_await session.wait_for(std::move(from_expected), time_left(until));
+      if (!waited) {
+        if (waited.error().code != "timeout")
+          outcome = fail(waited.error().with_context("waiting for presence"));
+        break;
+      }
+    }
   }
   watch.reset();
 
@@ -149,7 +188,9 @@ awaitable<Result<PresenceSnapshot>> collect(stream::Session& session, SnapshotOp
     if (!bye && outcome) outcome = fail(bye.error().with_context("unavailable presence"));
   }
   if (!outcome) co_return fail(outcome.error());
-  co_return summarise(inbox, session.jid());
+  auto snapshot = summarise(inbox, session.jid());
+  snapshot.priority = priority;
+  co_return snapshot;
 }
 
 }  // namespace

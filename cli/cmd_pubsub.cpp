@@ -20,6 +20,7 @@
 #include "stdin_lines.hpp"
 #include "xep/forms/answers.hpp"
 #include "xep/muc/config.hpp"
+#include "xep/pubsub/node_config.hpp"
 #include "xep/pubsub/payloads.hpp"
 #include "xep/pubsub/pubsub_ops.hpp"
 
@@ -149,8 +150,11 @@ awaitable<Result<Resolved>> resolve(Context& ctx, stream::Session& session, Serv
 }
 
 /// Checks --set against the service's default node configuration (§8.3) before a node is
-/// created: Prosody ignores fields it does not know, so a typo would pass unnoticed. A service
-/// that cannot tell its defaults leaves the check to the create itself.
+/// created: Prosody ignores fields it does not know, so a typo would pass unnoticed. A field
+/// registered for pubsub#node_config (§16.4.4) passes even when the default form leaves it out
+/// (ejabberd's has no pubsub#title), checked by its registered type; the service says
+/// bad-request if it minds. A service that cannot tell its defaults leaves the check to the
+/// create itself.
 awaitable<Result<void>> check_config(Context& ctx, stream::Session& session,
                                      const Resolved& service, const forms::Answers& config) {
   if (config.empty()) co_return Result<void>{};
@@ -161,7 +165,8 @@ awaitable<Result<void>> check_config(Context& ctx, stream::Session& session,
     ctx.note("--set not checked: " + escape_terminal(defaults.error().message));
     co_return Result<void>{};
   }
-  auto filled = forms::fill(*defaults, config, forms::SubmitOptions{forms::Carry::answered, true});
+  auto filled = forms::fill(pubsub::with_registered_node_config(std::move(*defaults)), config,
+                            forms::SubmitOptions{forms::Carry::answered, true});
   if (filled) co_return Result<void>{};
   std::vector<forms::Problem> problems;
   for (auto& problem : filled.error())

@@ -106,7 +106,11 @@ mod_privacy: {}
 mod_private: {}
 mod_roster:
   versioning: true
-mod_stream_mgmt: {}
+# Debian's own ejabberd.yml: a detached session's unacknowledged messages go to the account's
+# other resources or offline storage when it times out, rather than bounce to the sender (a test
+# that kills a listener leaves a detached session behind; at max_ack_queue the queue is dropped).
+mod_stream_mgmt:
+  resend_on_timeout: if_offline
 mod_time: {}
 mod_vcard:
   search: false

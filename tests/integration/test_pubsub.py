@@ -218,6 +218,17 @@ def test_create_with_configuration_read_back(run_xmpp, server):
     assert len(mine) == 1 and mine[0]["jid"] == component(server), listing
 
 
+def test_create_refuses_an_unregistered_field(run_xmpp, server):
+    # Any field XEP-0060 §16.4.4 registers passes (pubsub#title: ejabberd's default form lacks
+    # it); a var nobody registered is refused before anything is created.
+    node = fresh("typo")
+    run = ps(run_xmpp, "admin", "create", component(server), node, "--set", "pubsub#titel=x")
+    error = assert_error(run, 65)
+    assert "pubsub#titel" in error["message"], str(run)
+    listing = ok(ps(run_xmpp, "bob", "nodes", component(server)))
+    assert node not in [n["node"] for n in listing["nodes"]], listing
+
+
 def test_configure_set_says_what_changed(run_xmpp, server):
     node = new_node(run_xmpp, server, "reconf", "pubsub#title=Before")
     doc = ok(ps(run_xmpp, "admin", "configure", component(server), node,

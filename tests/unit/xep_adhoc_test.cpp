@@ -306,6 +306,29 @@ TEST_CASE("adhoc: no <actions/> is a single-stage dialog: execute means complete
   CHECK(r->offered() == std::vector<adhoc::Action>{adhoc::Action::complete, adhoc::Action::cancel});
 }
 
+TEST_CASE("adhoc: a completed stage's type='form' data is read as the result (ejabberd)") {
+  // ejabberd 23.01's user-stats answers status='completed' with <x type='form'>.
+  const auto done = adhoc::parse_response(test::parse_stanza(
+      "<iq type='result' from='example.test' id='1'>"
+      "<command xmlns='http://jabber.org/protocol/commands' "
+      "node='http://jabber.org/protocol/admin#user-stats' status='completed'>"
+      "<x xmlns='jabber:x:data' type='form'><field var='rostersize' type='text-single'>"
+      "<value>0</value></field></x></command></iq>"));
+  REQUIRE(done);
+  REQUIRE(done->form);
+  CHECK(done->form->type == forms::FormType::result);
+  CHECK(done->form->field("rostersize")->values == std::vector<std::string>{"0"});
+  // An executing stage's form stays a form: it is there to be filled.
+  const auto open = adhoc::parse_response(test::parse_stanza(
+      "<iq type='result' from='example.test' id='2'>"
+      "<command xmlns='http://jabber.org/protocol/commands' node='n' sessionid='s' "
+      "status='executing'><x xmlns='jabber:x:data' type='form'>"
+      "<field var='a' type='text-single'/></x></command></iq>"));
+  REQUIRE(open);
+  REQUIRE(open->form);
+  CHECK(open->form->type == forms::FormType::form);
+}
+
 TEST_CASE("adhoc: <actions/> without 'execute' means next; odd children are ignored") {
   const auto r = adhoc::parse_response(test::parse_stanza(
       "<iq type='result' from='responder@domain' id='1'>"

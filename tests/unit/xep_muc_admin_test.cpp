@@ -545,6 +545,38 @@ TEST_CASE("muc admin: list_rooms with info asks each room; a failing room keeps 
     CHECK_FALSE((disco::is_info_request(r) && r.attr("to") == "chat.shakespeare.lit"));
 }
 
+TEST_CASE("muc admin: list_rooms with info names a room by its identity, not the item's name") {
+  // ejabberd 23.01 names items "Name (occupants)"; the room's disco#info identity has the name.
+  Fake f;
+  f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {
+    const std::string id(iq.attr("id").value_or(""));
+    if (disco::is_items_request(iq))
+      return test::parse_stanza(
+          "<iq type='result' from='conference.example.test' id='" + id +
+          "'><query xmlns='http://jabber.org/protocol/disco#items'>"
+          "<item jid='coven@conference.example.test' name='Coven (0)'/>"
+          "<item jid='plain@conference.example.test' name='Plain (2)'/></query></iq>");
+    const std::string to(iq.attr("to").value_or(""));
+    const std::string identity = to == "coven@conference.example.test"
+                                     ? "<identity category='conference' type='text' name='Coven'/>"
+                                     : "<identity category='conference' type='text'/>";
+    return test::parse_stanza("<iq type='result' from='" + to + "' id='" + id +
+                              "'><query xmlns='http://jabber.org/protocol/disco#info'>" +
+                              identity +
+                              "<feature var='http://jabber.org/protocol/muc'/></query></iq>");
+  };
+  muc::ListOptions options;
+  options.with_info = true;
+  options.timeout = 2s;
+  auto list = f.run<Result<muc::RoomList>>(
+      [&] { return muc::list_rooms(f.session, jid("conference.example.test"), options); });
+  REQUIRE_MESSAGE(list.has_value(), (list ? "" : list.error().message));
+  REQUIRE(list->rooms.size() == 2);
+  CHECK(list->rooms[0].name == "Coven");
+  // No name in the identity: the item's name stays.
+  CHECK(list->rooms[1].name == "Plain (2)");
+}
+
 TEST_CASE("muc admin: list_rooms fails with the service's error and refuses a room address") {
   Fake f;
   f.session.responder = [](const xml::Element& iq) -> std::optional<xml::Element> {

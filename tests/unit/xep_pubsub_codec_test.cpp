@@ -6,8 +6,12 @@
 // describe_error makes of them.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <string>
+
 #include "stanza/error.hpp"
 #include "xep/forms/answers.hpp"
+#include "xep/pubsub/node_config.hpp"
 #include "xep/pubsub/pubsub.hpp"
 #include "xep_examples.hpp"
 
@@ -474,4 +478,88 @@ TEST_CASE("describe_error: §7.1.5 precondition-not-met, from the condition or f
   CHECK(pubsub::describe_error(timeout, pubsub::Operation::items).message == "no answer");
   CHECK(pubsub::describe_node(k_service, "n") == "node n at pubsub.shakespeare.lit");
   CHECK(pubsub::describe_node(std::nullopt, "n") == "node n of our PEP service");
+}
+
+// ---- the pubsub#node_config registry (§16.4.4) ----
+// `pubsub create --set` may name a registered field the service's default form lacks (ejabberd
+// 23.01's has no pubsub#title), checked by its registered type; an unregistered var is refused.
+
+namespace {
+
+/// ejabberd 23.01's default configuration form, shortened: FORM_TYPE, max_items and a boolean.
+forms::Form ejabberd_like_defaults() {
+  forms::Form form;
+  forms::Field type;
+  type.var = "FORM_TYPE";
+  type.type = forms::FieldType::hidden;
+  type.values = {"http://jabber.org/protocol/pubsub#node_config"};
+  forms::Field max_items;
+  max_items.var = "pubsub#max_items";
+  max_items.type = forms::FieldType::text_single;
+  max_items.values = {"10"};
+  forms::Field notify_delete;
+  notify_delete.var = "pubsub#notify_delete";
+  notify_delete.type = forms::FieldType::boolean;
+  notify_delete.values = {"false"};
+  form.fields = {type, max_items, notify_delete};
+  return form;
+}
+
+}  // namespace
+
+TEST_CASE("node_config registry: each var once, the registered types") {
+  std::set<std::string> vars;
+  for (const auto& f : pubsub::registered_node_config_fields()) {
+    CHECK(std::string(f.var).rfind("pubsub#", 0) == 0);
+    CHECK(vars.insert(std::string(f.var)).second);
+  }
+  CHECK(vars.size() == 29);
+  const auto type_of = [](std::string_view var) {
+    for (const auto& f : pubsub::registered_node_config_fields())
+      if (f.var == var) return f.type;
+    FAIL("not registered: " << var);
+    return forms::FieldType::fixed;
+  };
+  CHECK(type_of("pubsub#title") == forms::FieldType::text_single);
+  CHECK(type_of("pubsub#contact") == forms::FieldType::jid_multi);
+  CHECK(type_of("pubsub#notify_retract") == forms::FieldType::boolean);
+  CHECK(type_of("pubsub#roster_groups_allowed") == forms::FieldType::list_multi);
+}
+
+TEST_CASE("node_config: the default form keeps its own fields and gains the registered others") {
+  const auto completed = pubsub::with_registered_node_config(ejabberd_like_defaults());
+  REQUIRE(completed.fields.size() == 1 + 29);
+  // The service's own fields stay first and unchanged (values, type).
+  CHECK(completed.fields[1].var == "pubsub#max_items");
+  CHECK(completed.fields[1].values == std::vector<std::string>{"10"});
+  const auto* title = completed.field("pubsub#title");
+  REQUIRE(title != nullptr);
+  CHECK(title->type == forms::FieldType::text_single);
+  CHECK(title->values.empty());
+  CHECK(title->options.empty());
+  // Nothing registered twice: notify_delete was in the form.
+  int seen = 0;
+  for (const auto& f : completed.fields)
+    seen += f.var == "pubsub#notify_delete";
+  CHECK(seen == 1);
+}
+
+TEST_CASE("node_config: --set of a registered field passes, an unregistered var is refused") {
+  const auto completed = pubsub::with_registered_node_config(ejabberd_like_defaults());
+  const forms::SubmitOptions answered{forms::Carry::answered, true};
+
+  auto ok = forms::fill(completed, {{"pubsub#title", {"CI results"}}, {"pubsub#max_items", {"7"}}},
+                        answered);
+  REQUIRE(ok);
+  CHECK(ok->field("pubsub#title")->values == std::vector<std::string>{"CI results"});
+
+  // Checked by the registered type: a boolean that is not one.
+  auto bad = forms::fill(completed, {{"pubsub#tempsub", {"maybe"}}}, answered);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().front().kind == forms::ProblemKind::bad_value);
+
+  auto unknown = forms::fill(completed, {{"pubsub#titel", {"typo"}}}, answered);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().front().kind == forms::ProblemKind::unknown_var);
+  CHECK(forms::to_error(unknown.error()).kind == ErrorKind::data);
 }

@@ -249,6 +249,10 @@ Result<Response> parse_response(const xml::Element& iq) {
       auto form = forms::parse(*child);
       if (!form)
         return bad_reply("the answer's data form cannot be read: " + form.error().message);
+      // §2.4.1: a completed command's data is a result form. ejabberd 23.01 sends its
+      // completed data as type='form'; nothing is left to fill, so it is read as the result.
+      if (out.status == Status::completed && form->type == forms::FormType::form)
+        form->type = forms::FormType::result;
       out.form = std::move(*form);
       have_form = true;
     } else {

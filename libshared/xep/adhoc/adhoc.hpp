@@ -135,7 +135,9 @@ struct Response {
   /// execute means complete).
   std::optional<Actions> actions;
   std::vector<Note> notes;           ///< in document order
-  std::optional<forms::Form> form;   ///< the first jabber:x:data child (a form, or a result)
+  /// The first jabber:x:data child (a form, or a result). In a completed stage a type='form'
+  /// payload (ejabberd 23.01) is read as type result: nothing is left to fill.
+  std::optional<forms::Form> form;
   /// Every other child element (a later data form, jabber:x:oob, anything else), in document
   /// order (§3.5: earlier children take precedence).
   std::vector<xml::Element> payloads;

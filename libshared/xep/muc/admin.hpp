@@ -200,7 +200,9 @@ RoomInfo room_info_from_disco(const Jid& room, const disco::DiscoInfo& info);
 /// One room of a service's disco#items (§6.3).
 struct RoomListEntry {
   Jid jid;
-  std::optional<std::string> name;  ///< the item's name, as the service gave it
+  /// The room's name: from its disco#info identity when the info was asked for and names it,
+  /// else the item's name as the service gave it (ejabberd's items say "Name (N)").
+  std::optional<std::string> name;
   /// The occupant count, from the room's muc#roominfo_occupants (only when the list was made
   /// with the rooms' info). Never guessed from the item name: "(3)" in a name is not a count.
   std::optional<std::size_t> occupants;

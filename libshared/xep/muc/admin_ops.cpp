@@ -392,6 +392,9 @@ awaitable<Result<RoomList>> read_rooms(stream::Session& session, Jid service, Li
       if (child.info) {
         entry.info = room_info_from_disco(child.jid, *child.info);
         entry.occupants = entry.info->occupants;
+        // The room's own name (its disco#info identity) over the item's: ejabberd names items
+        // "Name (N)" with the occupant count.
+        if (entry.info->name) entry.name = entry.info->name;
       }
       entry.info_error = child.info_error;
       list.rooms.push_back(std::move(entry));

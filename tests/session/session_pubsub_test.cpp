@@ -242,8 +242,7 @@ TEST_CASE("pubsub: publish creating the missing node; a create conflict (a race)
           pubsub::PublishRequest request;
           request.node = "ci";
           request.payload = pubsub::make_json(R"({"ok":true})").value();
-          const forms::Answers config{{"pubsub#persist_items", {"1"}}};
-          published = co_await pubsub::publish_or_create(*s, service(), request, config, 2s);
+          published = co_await pubsub::publish_or_create(*s, service(), request, {}, 2s);
           co_await s->close();
         },
         [&]() -> awaitable<void> {
@@ -256,10 +255,7 @@ TEST_CASE("pubsub: publish creating the missing node; a create conflict (a race)
           t.peer.send(error(first, "cancel", "item-not-found"));
           auto create = co_await t.peer.expect(
               "<iq type='set' to='pubsub.example.test' id='*'>"
-              "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='ci'/><configure>"
-              "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'/>"
-              "<field var='pubsub#persist_items'><value>1</value></field></x></configure>"
-              "</pubsub></iq>");
+              "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='ci'/></pubsub></iq>");
           t.peer.send(race ? error(create, "cancel", "conflict") : result(create));
           auto second = co_await t.peer.expect(publish);
           t.peer.send(result(second,
@@ -270,6 +266,47 @@ TEST_CASE("pubsub: publish creating the missing node; a create conflict (a race)
     REQUIRE_MESSAGE(published, (published ? "" : published.error().message));
     CHECK(published->item_id == "x7");
     CHECK(published->created == !race);
+  }
+}
+
+// With a configuration the node is created first: a service that creates nodes on publish
+// (§7.1.4) would otherwise never say item-not-found, and the configuration would be lost.
+TEST_CASE("pubsub: publish with a configuration creates first; conflict = the node exists") {
+  for (const bool exists : {false, true}) {
+    CAPTURE(exists);
+    Scenario t;
+    Result<pubsub::Published> published = fail(ErrorKind::software, "not_run", "", "");
+    t.run(
+        [&]() -> awaitable<void> {
+          auto s = co_await open_session(t);
+          pubsub::PublishRequest request;
+          request.node = "ci";
+          request.payload = pubsub::make_json(R"({"ok":true})").value();
+          const forms::Answers config{{"pubsub#persist_items", {"1"}}};
+          published = co_await pubsub::publish_or_create(*s, service(), request, config, 2s);
+          co_await s->close();
+        },
+        [&]() -> awaitable<void> {
+          co_await t.peer.login(without_sm());
+          auto create = co_await t.peer.expect(
+              "<iq type='set' to='pubsub.example.test' id='*'>"
+              "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='ci'/><configure>"
+              "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'/>"
+              "<field var='pubsub#persist_items'><value>1</value></field></x></configure>"
+              "</pubsub></iq>");
+          t.peer.send(exists ? error(create, "cancel", "conflict") : result(create));
+          auto publish = co_await t.peer.expect(
+              "<iq type='set' to='pubsub.example.test' id='*'>"
+              "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='ci'><item>"
+              "<json xmlns='urn:xmpp:json:0'>{\"ok\":true}</json></item></publish></pubsub></iq>");
+          t.peer.send(result(publish,
+                             "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                             "<publish node='ci'><item id='x8'/></publish></pubsub>"));
+          co_await clean_close(t.peer);
+        });
+    REQUIRE_MESSAGE(published, (published ? "" : published.error().message));
+    CHECK(published->item_id == "x8");
+    CHECK(published->created == !exists);
   }
 }
 

@@ -201,10 +201,26 @@ awaitable<Result<Published>> publish_or_create(stream::Session& session, Service
   // Checked before anything is sent: a bad configuration must not leave an item published.
   if (auto form = node_config_submit(config); !form)
     co_return fail(form.error().with_context(describe_node(service, request.node)));
+  if (!config.empty()) {
+    // With a configuration, create first: a service that auto-creates nodes on publish
+    // (§7.1.4, ejabberd) never answers item-not-found, and publishing first would leave the
+    // node with its default configuration. A conflict means the node is already there.
+    auto made = co_await create(session, service, request.node, std::move(config), timeout);
+    if (!made && made.error().condition != "conflict") {
+      // Not allowed to create (forbidden, ...): still fine if the node exists.
+      auto published = co_await publish(session, service, std::move(request), timeout);
+      if (!published && published.error().condition == "item-not-found")
+        co_return fail(made.error());
+      co_return published;
+    }
+    auto published = co_await publish(session, service, std::move(request), timeout);
+    if (published) published->created = made.has_value();
+    co_return published;
+  }
   auto first = co_await publish(session, service, request, timeout);
   if (first || first.error().condition != "item-not-found") co_return first;
   bool created = true;
-  auto made = co_await create(session, service, request.node, std::move(config), timeout);
+  auto made = co_await create(session, service, request.node, {}, timeout);
   if (!made) {
     // Someone else created it between our publish and our create: the node is there.
     if (made.error().condition != "conflict") co_return fail(made.error());

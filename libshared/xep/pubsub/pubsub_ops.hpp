@@ -98,11 +98,13 @@ awaitable<Result<void>> purge(stream::Session& session, Service service, std::st
 awaitable<Result<Published>> publish(stream::Session& session, Service service,
                                      PublishRequest request, std::chrono::milliseconds timeout);
 
-/// `--create-if-missing`: publishes; when the node does not exist (item-not-found), creates it
-/// with `config` (as create()) and publishes again. A conflict from the create (someone created
-/// it meanwhile) is success, so running it twice, or twice at once, is idempotent. `created`
-/// says whether this call created the node. Services that auto-create on publish (§7.1.4) never
-/// answer item-not-found, and `config` is then not applied.
+/// `--create-if-missing`. Without `config`: publishes; when the node does not exist
+/// (item-not-found), creates it and publishes again. With `config`: creates the node with it
+/// first (as create()), then publishes, so the configuration also applies on services that
+/// auto-create on publish (§7.1.4), which never answer item-not-found; a create the service
+/// refuses otherwise than with conflict still publishes, to an existing node. A conflict from
+/// the create (the node exists, or someone created it meanwhile) is success, so running it
+/// twice, or twice at once, is idempotent. `created` says whether this call created the node.
 awaitable<Result<Published>> publish_or_create(stream::Session& session, Service service,
                                                PublishRequest request, forms::Answers config,
                                                std::chrono::milliseconds timeout);

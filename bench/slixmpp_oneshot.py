@@ -65,10 +65,15 @@ class OneShot(slixmpp.ClientXMPP):
             self.finish("timeout")
 
 
-async def run(args, plugins, request):
-    with open(args.password_file, encoding="utf-8") as f:
-        password = f.readline().rstrip("\r\n")
-    client = OneShot(args.jid, password, plugins, request)
+def read_password(path):
+    with open(path, encoding="utf-8") as f:
+        return f.readline().rstrip("\r\n")
+
+
+async def drive(client, args):
+    """Connects `client` (STARTTLS, TLS verified against --ca-file), waits until its `done`
+    future is set or --timeout passed (outcome "timeout"), closes the stream; returns the
+    seconds from connect to closed. Shared by every slixmpp peer of bench/run."""
     client.ca_certs = args.ca_file
     started = time.perf_counter()
     client.connect((args.host, args.port), force_starttls=True)
@@ -88,6 +93,12 @@ async def run(args, plugins, request):
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)
+    return elapsed
+
+
+async def run(args, plugins, request):
+    client = OneShot(args.jid, read_password(args.password_file), plugins, request)
+    elapsed = await drive(client, args)
     print(json.dumps({"outcome": client.outcome, "seconds": round(elapsed, 4),
                       **client.report}), flush=True)
     return {"result": 0, "error": 1, "auth_failed": 77, "connect_failed": 69,

@@ -18,10 +18,11 @@ import asyncio
 import json
 import logging
 import sys
-import time
 
 import slixmpp
 from slixmpp.plugins.xep_0198 import stanza as sm_stanza
+
+from slixmpp_oneshot import drive, read_password
 
 
 def parse_args():
@@ -37,11 +38,6 @@ def parse_args():
     parser.add_argument("--timeout", type=float, default=120.0, help="overall deadline, seconds")
     parser.add_argument("-v", "--verbose", action="store_true", help="slixmpp debug log on stderr")
     return parser.parse_args()
-
-
-def read_password(path):
-    with open(path, encoding="utf-8") as f:
-        return f.readline().rstrip("\r\n")
 
 
 class Sender(slixmpp.ClientXMPP):
@@ -111,28 +107,9 @@ class Sender(slixmpp.ClientXMPP):
 
 
 async def run(args):
-    password = read_password(args.password_file)
     lines = [line.rstrip("\n") for line in sys.stdin]
-    client = Sender(args.jid, password, args.to, lines, args.window)
-    client.ca_certs = args.ca_file
-    started = time.perf_counter()
-    client.connect((args.host, args.port), force_starttls=True)
-    try:
-        await asyncio.wait_for(client.done, args.timeout)
-    except asyncio.TimeoutError:
-        client.outcome = "timeout"
-    closed = client.disconnected
-    try:
-        await asyncio.wait_for(client.disconnect(wait=2.0), 5)
-        await asyncio.wait_for(closed, 5)
-    except asyncio.TimeoutError:
-        pass
-    elapsed = time.perf_counter() - started
-    # slixmpp leaves its filter task running after the stream closed: end it quietly.
-    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    for task in others:
-        task.cancel()
-    await asyncio.gather(*others, return_exceptions=True)
+    client = Sender(args.jid, read_password(args.password_file), args.to, lines, args.window)
+    elapsed = await drive(client, args)
     print(json.dumps({"sent": len(client.lines), "acked": client.acked,
                       "seconds": round(elapsed, 4), "outcome": client.outcome}), flush=True)
     if client.outcome == "acked":

@@ -560,7 +560,9 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   // the stream here, while the outbox still listens: every stanza the server sends before its
   // </stream:stream> (or before stream::k_close_wait ran out) is dispatched, and a bounce among
   // them fails its message as one before the ack would. The run loop's close then finds it done.
-  (void)co_await session->close();
+  // Only once everything was acknowledged, and with time for the close left: with messages still
+  // unconfirmed (a stalled server) the report must come out before the deadline, not after.
+  if (drained && ctx.remaining() > stream::k_close_wait) (void)co_await session->close();
 
   // The report: receipts decide the fate of acknowledged messages; failures in input order.
   std::size_t unconfirmed = 0, refused_count = 0;

@@ -292,7 +292,7 @@ ejd_listens() {
 ejd_wait_ready() {
   local dir=$1 wrapper=$2 front=$3 expired=$4
   shift 4
-  local deadline=$((SECONDS + start_deadline_s)) beam='' port missing log=$dir/server/log/ejabberd.log
+  local deadline=$((SECONDS + ejd_start_deadline_s)) beam='' port missing log=$dir/server/log/ejabberd.log
   while :; do
     if [[ -z $beam ]]; then
       beam=$(pgrep -P "$wrapper" -x beam.smp || true)
@@ -323,7 +323,7 @@ ejd_wait_ready() {
     [[ -z $missing ]] && return 0
     if ((SECONDS >= deadline)); then
       ejd_log_tail "$dir"
-      echo "test-server: ejabberd is not ready after ${start_deadline_s}s: missing$missing" >&2
+      echo "test-server: ejabberd is not ready after ${ejd_start_deadline_s}s: missing$missing" >&2
       return 1
     fi
     sleep 0.1

@@ -33,6 +33,9 @@ from dnsstub import DnsStub, default_records
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SERVER = REPO / "scripts" / "test-server"
+# What one scripts/test-server start may take, users created and up to 3 tries with new ports
+# (its own deadline per try: 30 s Prosody, 120 s ejabberd, which a loaded CI machine needed).
+SERVER_START_S = 400
 RUN_TIMEOUT_S = 60
 SERVER_KINDS = ("prosody", "ejabberd")
 
@@ -161,7 +164,7 @@ def server(request):
         return
     directory = tempfile.mkdtemp(prefix="xmpp-it-")
     subprocess.run([str(TEST_SERVER), "start", "--server", server_kind_to_start(), directory],
-                   check=True, timeout=120)
+                   check=True, timeout=SERVER_START_S)
     try:
         yield Server(_server_env(directory))
     finally:

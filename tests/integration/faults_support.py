@@ -40,10 +40,8 @@ from pathlib import Path
 import pytest
 import slixmpp
 
-from conftest import TEST_SERVER, Server, _server_env, server_kind_to_start
+from conftest import SERVER_START_S, TEST_SERVER, Server, _server_env, server_kind_to_start
 from xmpp_client import stop_client
-
-SERVER_START_S = 120
 
 
 class OwnServer:

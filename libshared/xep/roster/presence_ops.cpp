@@ -12,6 +12,7 @@
 #include "stream/router.hpp"
 #include "xep/ping/ping_ops.hpp"
 #include "xep/roster/flexible_offline.hpp"
+#include "xml/whitespace.hpp"
 
 namespace xmpp::roster {
 namespace {
@@ -22,11 +23,10 @@ using std::chrono::milliseconds;
 /// §4.7.2.3: an xs:byte (-128..127, surrounding whitespace allowed); anything else reads as 0.
 int read_priority(const std::optional<std::string>& text) {
   if (!text) return 0;
-  const auto first = text->find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return 0;
-  const auto last = text->find_last_not_of(" \t\r\n");
-  const char* begin = text->data() + first;
-  const char* end = text->data() + last + 1;
+  const std::string_view digits = xml::trim_space(*text);
+  if (digits.empty()) return 0;
+  const char* begin = digits.data();
+  const char* end = digits.data() + digits.size();
   if (*begin == '+') ++begin;  // xs:byte allows a leading '+'; from_chars does not
   int value = 0;
   const auto [ptr, ec] = std::from_chars(begin, end, value);

@@ -90,6 +90,8 @@ class XmppClient:
         # as receipts): tests look at exactly what arrived.
         client.register_handler(Callback("every message", MatchXPath("{jabber:client}message"),
                                          lambda m: self._inbox.put(copy.deepcopy(m.xml))))
+        client.register_handler(Callback("own presence", MatchXPath("{jabber:client}presence"),
+                                         self._on_presence))
         self._client = client
         try:
             client.connect((self._server.host, self._server.port))
@@ -104,7 +106,13 @@ class XmppClient:
 
     async def _on_start(self, _event) -> None:
         self._client.send_presence(ppriority=-1)  # never a target for messages to the bare JID
-        self._ready.set()
+
+    def _on_presence(self, presence) -> None:
+        # Logged in once the server reflects our initial presence (RFC 6121 §4.2.2): before that,
+        # ejabberd does not count this resource as available, and a message routed to it meanwhile
+        # is handled like one to the bare JID (its carbon copies skip the top-priority resources).
+        if presence.xml.get("from") == self._client.boundjid.full and not presence.xml.get("type"):
+            self._ready.set()
 
     def close(self) -> None:
         stop_client(self._client, self._loop, self._thread)

@@ -4,14 +4,24 @@
 # Debian's ejabberd (23.01) run from DIR: its own ejabberd.yml, ejabberdctl.cfg, node name,
 # Erlang cookie, Mnesia directory and logs, all under DIR/server; never the system service,
 # /etc/ejabberd or /var/lib/ejabberd. The node is reached without epmd: ejabberdctl's
-# ERL_DIST_PORT makes the node listen for Erlang distribution on one picked loopback port and
-# clients connect straight to it (-erl_epmd_port), so no epmd is started and none is left behind.
+# ERL_DIST_PORT makes the node listen for Erlang distribution on one picked loopback port, and
+# every Erlang node of DIR (the server, ejabberdctl's clients, ejd_register) finds a node's port
+# in its name (xmpptest-PORT-HEX@localhost) through a tiny epmd module (xmpptest_epmd, written and
+# compiled into server/ebin at start): no epmd is started and none is left behind. Erlang's own
+# -erl_epmd_port alone would give every node the same port, so two nodes could not cluster.
+#
+# A cluster (`start --server ejabberd --join DIR1 DIR2`): DIR2's node is started like DIR1's,
+# with DIR1's cookie, CA, certificates and password files, its own ports, and then joins DIR1's
+# node with ejabberd's own clustering (ejabberdctl join_cluster): Mnesia replicates the accounts,
+# rooms and pubsub nodes. Each DIR stays a whole test server of its own (env, stop, crash,
+# revive, adduser); stopping one node leaves the other serving. DIR2/cluster names DIR1.
 #
 # Layout of DIR beyond the common part (env, console.log, ca/, passwords/):
 #   ejabberd.pid     pid of the node's beam.smp (written by this script)
 #   front.pid        pid of the expired-certificate TLS front (scripts/lib/tls-front.py)
 #   server/          owned by the ejabberd user, also its HOME (.erlang.cookie, 0400):
 #     ejabberd.yml ejabberdctl.cfg vm.args inetrc   the node's configuration
+#     ebin/          xmpptest_epmd.erl and .beam: the node-name-to-port epmd module
 #     certs/         server.pem (certificate + key: what ejabberd's certfiles want), expired.pem,
 #                    and the PEM pieces make_pki wrote
 #     db/            Mnesia; log/ ejabberd.log, error.log, crash dumps; upload/ the upload docroot
@@ -73,10 +83,69 @@ SPOOL_DIR=$srv/db
 LOGS_DIR=$srv/log
 EJABBERD_BYPASS_WARNINGS=true
 EOF
-  # Erlang distribution on loopback only.
-  printf '%s\n' '-kernel inet_dist_use_interface {127,0,0,1}' >"$srv/vm.args"
+  # Erlang distribution on loopback only; ports found in node names, not through an epmd. Every
+  # erl that ejabberdctl starts reads this file (its -args_file), and so does ejd_register.
+  cat >"$srv/vm.args" <<EOF
+-kernel inet_dist_use_interface {127,0,0,1}
+-pa $srv/ebin
+-epmd_module xmpptest_epmd
+EOF
   # Names from /etc/hosts only: the node never asks a DNS server (no s2s here anyway).
   printf '%s\n' '{lookup, ["file"]}.' >"$srv/inetrc"
+}
+
+# A node name that carries its Erlang distribution port DIST, read back by xmpptest_epmd.
+ejd_node_name() {
+  echo "xmpptest-$1-$(openssl rand -hex 6)@localhost"
+}
+
+# Writes and compiles DIR's epmd module (Erlang's -epmd_module interface, kernel's erl_epmd
+# callbacks): a node named xmpptest-PORT-HEX listens on PORT (its -erl_epmd_port, set by
+# ejabberdctl from ERL_DIST_PORT) and is reached on PORT; there is no registry, so names/1 knows
+# nobody and registration only draws a creation number.
+ejd_write_epmd_module() {
+  local ebin=$1/server/ebin
+  mkdir -p "$ebin"
+  cat >"$ebin/xmpptest_epmd.erl" <<'EOF'
+%% Written by scripts/test-server: Erlang distribution without epmd for the test nodes.
+-module(xmpptest_epmd).
+-export([start_link/0, register_node/2, register_node/3, port_please/2, port_please/3,
+         listen_port_please/2, address_please/3, names/1]).
+
+start_link() -> ignore.
+
+register_node(Name, Port) -> register_node(Name, Port, inet).
+register_node(_Name, _Port, _Family) -> {ok, rand:uniform(16#fffffff0) + 3}.
+
+port_please(Name, Host) -> port_please(Name, Host, infinity).
+port_please(Name, _Host, _Timeout) ->
+    case port_in_name(Name) of
+        undefined -> noport;
+        Port -> {port, Port, 6}
+    end.
+
+listen_port_please(Name, _Host) ->
+    case init:get_argument(erl_epmd_port) of
+        {ok, [[Port | _] | _]} -> {ok, list_to_integer(Port)};
+        _ ->
+            case port_in_name(Name) of
+                undefined -> {ok, 0};
+                Port -> {ok, Port}
+            end
+    end.
+
+address_please(_Name, Host, Family) -> inet:getaddr(Host, Family).
+
+names(_Host) -> {error, address}.
+
+port_in_name(Name) when is_atom(Name) -> port_in_name(atom_to_list(Name));
+port_in_name(Name) ->
+    case re:run(Name, "^xmpptest-([0-9]+)-[0-9a-f]+$", [{capture, all_but_first, list}]) of
+        {match, [Port]} -> list_to_integer(Port);
+        nomatch -> undefined
+    end.
+EOF
+  erlc -o "$ebin" "$ebin/xmpptest_epmd.erl" || die "could not compile $ebin/xmpptest_epmd.erl"
 }
 
 # The modules both hosts load, indented by $1.
@@ -289,10 +358,12 @@ ejd_listens() {
 # Waits until the node (under wrapper WRAPPER) is started and listens on every port, and the
 # front FRONT on its port. Writes ejabberd.pid. Returns 0 when ready, 2 if a port was taken
 # meanwhile (retry with new ports), 1 (log tail shown) on death, start-up error or deadline.
+# ejd_started_lines: how many start-up lines the log must show (2 after a join_cluster restart).
 ejd_wait_ready() {
   local dir=$1 wrapper=$2 front=$3 expired=$4
   shift 4
-  local deadline=$((SECONDS + ejd_start_deadline_s)) beam='' port missing log=$dir/server/log/ejabberd.log
+  local deadline=$((SECONDS + ejd_start_deadline_s)) beam='' port missing started
+  local log=$dir/server/log/ejabberd.log
   while :; do
     if [[ -z $beam ]]; then
       beam=$(pgrep -P "$wrapper" -x beam.smp || true)
@@ -312,7 +383,8 @@ ejd_wait_ready() {
       return 1
     fi
     missing=
-    if [[ -z $beam ]] || ! grep -q 'is started in the node' "$log" 2>/dev/null; then
+    started=$(grep -c 'is started in the node' "$log" 2>/dev/null) || true
+    if [[ -z $beam ]] || ((${started:-0} < ${ejd_started_lines:-1})); then
       missing=" (node not started yet)"
     else
       for port in "$@"; do
@@ -377,10 +449,10 @@ ejd_stop_launched() {
 # Erlang node without a listener of its own calls ejabberd_auth:try_register on DIR's node.
 ejd_register() {
   local dir=$1 user=$2 host=$3 node dist
-  node=$(sed -n 's/^ERLANG_NODE=//p' "$dir/server/ejabberdctl.cfg")
+  node=$(ejd_node_of "$dir")
   dist=$(sed -n 's/^ERL_DIST_PORT=//p' "$dir/server/ejabberdctl.cfg")
   "${ejd_as[@]}" erl -sname "reg-$$-$RANDOM-$node" -hidden -noshell -start_epmd false \
-    -dist_listen false -erl_epmd_port "$dist" -eval "
+    -dist_listen false -erl_epmd_port "$dist" -args_file "$dir/server/vm.args" -eval "
       Password = string:trim(io:get_line(\"\"), trailing, \"\\n\"),
       case rpc:call('$node', ejabberd_auth, try_register,
                     [<<\"$user\">>, <<\"$host\">>, unicode:characters_to_binary(Password)]) of
@@ -402,8 +474,61 @@ ejd_make_users() {
   done
 }
 
+# The node name recorded in DIR's ejabberdctl.cfg.
+ejd_node_of() {
+  sed -n 's/^ERLANG_NODE=//p' "$1/server/ejabberdctl.cfg"
+}
+
+# DIR's PKI, cookie and password files for a node of its own (make_pki, a new cookie, new users
+# later) or, with JOIN, copies of JOIN's: a cluster's nodes serve one domain with one
+# certificate, and Erlang distribution needs one cookie.
+ejd_prepare_dir() {
+  local dir=$1 join=$2 srv=$1/server
+  if [[ -z $join ]]; then
+    make_pki "$dir"
+    # Erlang's TLS users (ejabberd's certfiles) want the certificate and its key in one file.
+    (
+      umask 077
+      cat "$srv/certs/server.crt" "$srv/certs/server.key" >"$srv/certs/server.pem"
+      cat "$srv/certs/expired.crt" "$srv/certs/expired.key" >"$srv/certs/expired.pem"
+      openssl rand -hex 32 | tr -d '\n' >"$srv/.erlang.cookie"
+    )
+  else
+    cp -a "$join/ca" "$dir/ca"
+    cp -a "$join/passwords" "$dir/passwords"
+    cp -a "$join/server/certs" "$srv/certs"
+    cp "$join/server/.erlang.cookie" "$srv/.erlang.cookie"
+  fi
+  chmod 0400 "$srv/.erlang.cookie"
+}
+
+# Makes DIR's running node join JOIN's node (ejabberd_cluster:join: ejabberd stops on DIR's node,
+# its Mnesia schema is replaced by a copy of the cluster's, ejabberd starts again) and waits until
+# it serves again (a second start-up line, every port) as a member of the cluster.
+ejd_join() {
+  local dir=$1 join=$2 wrapper=$3 front=$4 expired=$5
+  shift 5
+  local joined
+  joined=$(ejd_node_of "$join")
+  "${ejd_as[@]}" "$ejd_ctl" --config-dir "$dir/server" join_cluster "$joined" \
+    >>"$dir/console.log" 2>&1 || {
+    ejd_log_tail "$dir"
+    echo "test-server: ejabberdctl join_cluster $joined failed" >&2
+    return 1
+  }
+  ejd_started_lines=2 ejd_wait_ready "$dir" "$wrapper" "$front" "$expired" "$@" || return 1
+  local members
+  members=$("${ejd_as[@]}" "$ejd_ctl" --config-dir "$dir/server" list_cluster 2>&1) || true
+  if [[ $members != *"$joined"* ]]; then
+    echo "test-server: $joined is not among the cluster's nodes after join_cluster: $members" >&2
+    return 1
+  fi
+}
+
+# start --server ejabberd DIR, or with JOIN (a running ejabberd test server's DIR): start a
+# node in DIR that joins JOIN's node.
 ejd_cmd_start() {
-  local dir=$1 srv=$1/server
+  local dir=$1 join=${2:-} srv=$1/server
   ejd_use_dir "$dir"
   [[ -x $ejd_ctl ]] || die "ejabberd is not installed (run scripts/install-deps)"
   [[ $(id -u) -eq 0 ]] || die "the ejabberd test server needs root (ejabberdctl runs only as root or $ejd_user)"
@@ -415,25 +540,26 @@ ejd_cmd_start() {
   if [[ -e $dir ]] && [[ -n $(ls -A "$dir") ]]; then
     die "$dir is not empty"
   fi
+  if [[ -n $join ]]; then
+    [[ $join != "$dir" ]] || die "a node cannot join itself"
+    [[ -r $join/env && -r $join/server/ejabberdctl.cfg ]] ||
+      die "$join is not an ejabberd test server directory"
+    if [[ ! -r $join/ejabberd.pid ]] || ! ejd_ours "$(cat "$join/ejabberd.pid")" "$join"; then
+      die "the ejabberd test server in $join is not running"
+    fi
+  fi
   mkdir -p "$dir"
   chmod 0711 "$dir"
   mkdir -p "$srv/db" "$srv/log" "$srv/upload"
   chmod 0700 "$srv"
-  make_pki "$dir"
-  # Erlang's TLS users (ejabberd's certfiles) want the certificate and its key in one file.
-  (
-    umask 077
-    cat "$srv/certs/server.crt" "$srv/certs/server.key" >"$srv/certs/server.pem"
-    cat "$srv/certs/expired.crt" "$srv/certs/expired.key" >"$srv/certs/expired.pem"
-    openssl rand -hex 32 | tr -d '\n' >"$srv/.erlang.cookie"
-  )
-  chmod 0400 "$srv/.erlang.cookie"
-  local node
-  node="xmpptest-$(openssl rand -hex 6)@localhost"
+  ejd_prepare_dir "$dir" "$join"
+  ejd_write_epmd_module "$dir"
+  [[ -n $join ]] && echo "$join" >"$dir/cluster"
   chown -R "$ejd_user:" "$srv"
-  local attempt starttls direct expired http proxy https dist wrapper front rc
+  local attempt starttls direct expired http proxy https dist node wrapper front rc
   for attempt in 1 2 3; do
     read -r starttls direct expired http proxy https dist <<<"$(free_ports 7)"
+    node=$(ejd_node_name "$dist")
     ejd_write_ctl_config "$dir" "$node" "$dist"
     ejd_write_config "$dir" "$starttls" "$direct" "$http" "$proxy" "$https"
     chown "$ejd_user:" "$srv/ejabberd.yml" "$srv/ejabberdctl.cfg" "$srv/vm.args" "$srv/inetrc"
@@ -446,12 +572,17 @@ ejd_cmd_start() {
     rc=0
     ejd_wait_ready "$dir" "$wrapper" "$front" "$expired" "$starttls" "$direct" "$http" "$https" \
       "$proxy" "$dist" || rc=$?
+    if [[ $rc -eq 0 && -n $join ]]; then
+      ejd_join "$dir" "$join" "$wrapper" "$front" "$expired" "$starttls" "$direct" "$http" \
+        "$https" "$proxy" "$dist" || rc=1
+    fi
     if [[ $rc -eq 0 ]]; then
-      ejd_make_users "$dir"
+      [[ -n $join ]] || ejd_make_users "$dir"
       write_env "$dir" "$starttls" "$direct" "$expired" "$http" "$proxy" "$https" ejabberd
       echo "test-server: ejabberd (node $node, pid $(cat "$dir/ejabberd.pid")) for $domain on" \
         "127.0.0.1: starttls $starttls, direct TLS 1.2 $direct, expired-cert $expired (TLS front," \
-        "pid $front), http $http, https $https, proxy65 $proxy, Erlang distribution $dist" >&2
+        "pid $front), http $http, https $https, proxy65 $proxy, Erlang distribution $dist" \
+        "${join:+(joined the cluster of $(ejd_node_of "$join"))}" >&2
       return 0
     fi
     ejd_stop_launched "$dir" "$wrapper"
@@ -461,6 +592,8 @@ ejd_cmd_start() {
     echo "test-server: a picked port was taken meanwhile; retrying with new ports" >&2
     mv "$srv/log/ejabberd.log" "$srv/log/ejabberd.log.attempt$attempt" 2>/dev/null || true
     mv "$dir/console.log" "$dir/console.log.attempt$attempt"
+    # The next attempt's node has another name (its port is in it): a fresh Mnesia directory.
+    find "$srv/db" -mindepth 1 -delete
   done
   die "could not bind free ports in 3 attempts"
 }

@@ -36,6 +36,7 @@ set_target_properties(unistring PROPERTIES IMPORTED_LOCATION ${XMPP_STATIC_unist
 find_package(Threads REQUIRED)
 add_library(xmpp_xerces_no_network STATIC ${PROJECT_SOURCE_DIR}/cmake/static/xerces_no_network.cpp)
 set_target_properties(xmpp_xerces_no_network PROPERTIES UNITY_BUILD OFF)
+target_link_libraries(xmpp_xerces_no_network PRIVATE xmpp_build_flags)
 set_property(TARGET XercesC::XercesC APPEND PROPERTY INTERFACE_LINK_LIBRARIES
   xmpp_xerces_no_network ${XMPP_STATIC_icuuc} ${XMPP_STATIC_icudata} Threads::Threads
   ${CMAKE_DL_LIBS})

@@ -1,5 +1,7 @@
 #include "net/connect.hpp"
 
+#include <algorithm>
+
 #include "net/resolve.hpp"
 #include "net/watchdog.hpp"
 #include "tls/context.hpp"
@@ -85,16 +87,19 @@ awaitable<Result<Connected>> connect(ConnectOptions options) {
       continue;
     }
     for (const auto& address : target.addresses) {
+      const std::string where_exactly = address_text(address, target.endpoint.port);
+      if (std::find(options.skip.begin(), options.skip.end(), where_exactly) != options.skip.end())
+        continue;
       auto result = co_await attempt(address, target.endpoint, options.policy, *context,
                                      options.attempt_timeout, options.on_step);
-      if (result) co_return Connected{std::move(*result), target.endpoint};
+      if (result) co_return Connected{std::move(*result), target.endpoint, where_exactly};
       const Error& error = result.error();
       // A certificate or pin failure is the server's identity, not its reachability: stop.
       // A handshake failure ("tls_failed") may be one misconfigured direct-TLS port: go on, but
       // report it (kind no_perm) if nothing else works.
       if (error.kind == ErrorKind::no_perm && error.code != "tls_failed") co_return fail(error);
       if (error.code == "tls_failed" && !tls_failure) tls_failure = error;
-      std::string where = address_text(address, target.endpoint.port);
+      std::string where = where_exactly;
       if (target.endpoint.host != address.to_string())
         where += " (" + name + ")";
       else if (target.endpoint.direct_tls)

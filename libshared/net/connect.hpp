@@ -61,6 +61,9 @@ struct ConnectOptions {
   /// Told as connect() passes each ConnectStep (tcp_connected once per address it connects to);
   /// empty = nobody asks.
   std::function<void(ConnectStep)> on_step;
+  /// Addresses (as address_text() writes them, with the port) not to try: ones where a stream
+  /// already failed after the TCP connect in this login (a node that accepts and then hangs).
+  std::vector<std::string> skip;
 };
 
 /// The endpoints for `options`, in the order to try them (XEP-0368 §3 merge of _xmpps-client and
@@ -72,6 +75,7 @@ awaitable<Result<std::vector<Endpoint>>> resolve_endpoints(ConnectOptions option
 struct Connected {
   std::unique_ptr<Transport> transport;
   Endpoint endpoint;
+  std::string address;  ///< the address connected to, as address_text() writes it
 };
 
 /// Resolves and tries every address of every endpoint in order until one connects (and, for

@@ -1008,15 +1008,28 @@ awaitable<Result<std::unique_ptr<Session>>> Session::open(SessionOptions options
   auto executor = co_await asio::this_coro::executor;
   for (int attempt = 0;; ++attempt) {
     Result<std::unique_ptr<Session>> result = fail(ErrorKind::software, "unreachable", "", "");
-    auto connected = co_await net::connect(connect_options(options));
-    // A direct-TLS handshake is done inside connect().
-    if (connected && connected->endpoint.direct_tls && options.timing)
-      options.timing(Phase::tls, Clock::now(), std::nullopt);
-    if (connected)
+    // A server that accepts the connection and then fails the stream (a hung cluster node behind
+    // one SRV target, a stream error, a close) is a reachability problem like a refused
+    // connection (RFC 6120 §3.2.1): the next address is tried at once, in this attempt. When none
+    // is left, the first such failure is the attempt's result.
+    net::ConnectOptions how = connect_options(options);
+    std::optional<Error> stream_failure;
+    for (;;) {
+      auto connected = co_await net::connect(how);
+      if (!connected) {
+        result = fail(stream_failure.value_or(connected.error()));
+        break;
+      }
+      // A direct-TLS handshake is done inside connect().
+      if (connected->endpoint.direct_tls && options.timing)
+        options.timing(Phase::tls, Clock::now(), std::nullopt);
+      const std::string address = connected->address;
       result = co_await open_on(std::move(connected->transport), connected->endpoint.direct_tls,
                                 options);
-    else
-      result = fail(connected.error());
+      if (result || !net::retryable(result.error())) break;
+      if (!stream_failure) stream_failure = result.error();
+      how.skip.push_back(address);
+    }
     if (result || attempt >= options.retries || !net::retryable(result.error())) co_return result;
     asio::steady_timer pause(executor, net::retry_delay(static_cast<unsigned>(attempt) + 1,
                                                         net::default_random()));

@@ -4,6 +4,7 @@ mechanisms, DNS (SRV through the stub), connection failures. Exit codes: CLI.md.
 import base64
 import os
 import re
+import socket
 
 from conftest import assert_ok, free_port
 from dnsstub import DIRECT_TARGET, STARTTLS_TARGET
@@ -172,6 +173,29 @@ def test_srv_falls_back_to_the_next_record(run_xmpp, server, dns_stub):
     ])
     run = run_xmpp("ping", server.domain, host=None, port=None, dns_server=stub.address)
     assert_ok(run)
+
+
+def test_srv_moves_on_from_a_target_that_accepts_and_then_hangs(run_xmpp, server, dns_stub):
+    # A stopped cluster node (issue 12): its kernel still completes the TCP handshake, but no
+    # stream header ever comes. After the negotiation step's timeout the login goes on to the
+    # next SRV target in the same attempt (no --retries needed), within the command's deadline.
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)  # never accepted, never answered
+    try:
+        stub = dns_stub([
+            (f"_xmpp-client._tcp.{server.domain}", "SRV", (0, 5, hung.getsockname()[1],
+                                                           "node1." + STARTTLS_TARGET)),
+            (f"_xmpp-client._tcp.{server.domain}", "SRV", (10, 5, server.port, STARTTLS_TARGET)),
+            ("node1." + STARTTLS_TARGET, "A", "127.0.0.1"),
+            (STARTTLS_TARGET, "A", "127.0.0.1"),
+        ])
+        run = run_xmpp("-v", "ping", server.domain, host=None, port=None,
+                       dns_server=stub.address)
+    finally:
+        hung.close()
+    assert_ok(run)
+    assert f"connected to 127.0.0.1:{server.port}" in run.stderr, str(run)
 
 
 def test_domain_that_does_not_resolve(run_xmpp, server):

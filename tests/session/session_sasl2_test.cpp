@@ -334,6 +334,29 @@ TEST_CASE("session sasl2: -PLUS in the RFC 6120 list but not in SASL2 -> the RFC
       });
 }
 
+TEST_CASE(
+    "session sasl2: SASL2 reduced to PLAIN while RFC 6120 lists SCRAM -> the RFC 6120 SCRAM") {
+  // Without XEP-0440 types nothing else catches this: the SASL2 choice (PLAIN) differs from the
+  // RFC 6120 one (SCRAM-SHA-256), so the password never goes out as PLAIN.
+  Scenario t;
+  t.options.sasl_nonce = [] { return std::string("clientnonce123456789012"); };
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(true), true, t.options);
+        REQUIRE_FALSE(s);
+        CHECK(s.error().condition == "not-authorized");
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.open(sasl2_features("SCRAM-SHA-256 PLAIN", "PLAIN", true, true));
+        auto auth = co_await t.peer.expect(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>*</auth>");
+        CHECK(base64_decode(auth.text())->find("secret") == std::string::npos);
+        t.peer.send(
+            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>");
+        co_await sasl2_client_gives_up(t.peer);
+      });
+}
+
 TEST_CASE("session sasl2: SASL2 alone with channel-binding types but no -PLUS -> downgrade, 77") {
   Scenario t;
   t.run(

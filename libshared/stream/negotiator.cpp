@@ -69,7 +69,7 @@ Error sasl_failure_error(const xml::Element& failure, const Jid& jid) {
   std::string condition;
   std::string text;
   for (const xml::Element* child : failure.elements()) {
-    // SASL2 (XEP-0388 §2.6.2) keeps RFC 6120's conditions but puts <text/> in its own namespace.
+    // SASL2 (XEP-0388 "Failure") keeps RFC 6120's conditions, with <text/> in its namespace.
     if (child->is("text", k_ns_sasl) || child->is("text", k_ns_sasl2)) {
       if (text.empty()) text = child->text();
     } else if (child->ns() == k_ns_sasl && condition.empty()) {
@@ -100,7 +100,7 @@ struct Negotiator::Impl {
   bool sm_offered = false;
   bool session_required = false;
   bool bind_offered = false;
-  std::string pending_id;  // id of the bind or session iq in flight
+  std::string pending_id;     // id of the bind or session iq in flight
   bool sasl2 = false;         // authenticating with XEP-0388 (no stream restart)
   bool bound_inline = false;  // XEP-0386 Bind 2 bound the resource inside SASL2
   bool sm_inline = false;     // XEP-0198 was answered inside Bind 2 (<enabled/> or <failed/>)
@@ -201,8 +201,9 @@ struct Negotiator::Impl {
     Sasl2Request request;
     request.mechanism = mechanism->name();
     request.initial_response = std::move(*initial);
-    // Bind 2 lets the server pick the resource (XEP-0386 §3.2.1): a requested --resource, or a
-    // resumption (done after authentication, as without SASL2), keeps RFC 6120 binding.
+    // Bind 2 lets the server pick the resource (XEP-0386 "Resource identifier generation"): a
+    // requested --resource, or a resumption (done after authentication, as without SASL2), keeps
+    // RFC 6120 binding.
     request.bind2 = offer.bind2 && resource.empty() && !options.resume;
     request.enable_sm = request.bind2 && offer.bind2_sm && options.stream_management;
     sasl2 = true;
@@ -214,7 +215,8 @@ struct Negotiator::Impl {
   Result<Action> on_sasl(const xml::Element& e) {
     const std::string_view ns = sasl2 ? k_ns_sasl2 : k_ns_sasl;
     if (e.is("challenge", ns)) {
-      auto data = decode_sasl(e.text());
+      // XEP-0388 asks for no whitespace in SASL2 data but its own examples wrap it: trimmed.
+      auto data = decode_sasl(sasl2 ? std::string(xml::trim_space(e.text())) : e.text());
       if (!data) return stream_violation("bad-format", "SASL challenge is not valid base64");
       auto answer = mechanism->respond(*data);
       if (!answer) return fail(answer.error());
@@ -242,8 +244,8 @@ struct Negotiator::Impl {
     return unexpected(e, "the SASL result");
   }
 
-  // XEP-0388 §2.6: <success/> (then the authenticated stream's features, no restart),
-  // <failure/>, or <continue/> with tasks (none of which we implement).
+  // XEP-0388 "Completing Authentication": <success/> (then the authenticated stream's features, no
+  // restart), <failure/>, or <continue/> with tasks (none of which we implement).
   Result<Action> on_sasl2_outcome(const xml::Element& e) {
     if (e.is("failure", k_ns_sasl2)) return fail(sasl_failure_error(e, options.jid));
     if (e.is("continue", k_ns_sasl2)) {
@@ -258,8 +260,7 @@ struct Negotiator::Impl {
     if (!e.is("success", k_ns_sasl2)) return unexpected(e, "the SASL result");
     auto success = parse_sasl2_success(e);
     if (!success) return fail(success.error());
-    if (auto ok = mechanism->verify_success(success->additional_data); !ok)
-      return fail(ok.error());
+    if (auto ok = mechanism->verify_success(success->additional_data); !ok) return fail(ok.error());
     auto identity = Jid::parse(success->authorization_identifier);
     if (!identity)
       return stream_violation("bad-format", "SASL2 authorization identifier '" +
@@ -289,7 +290,7 @@ struct Negotiator::Impl {
     wipe(options.password);
     result.mechanism = mechanism->name();
     mechanism.reset();
-    state = State::features;  // XEP-0388 §2.6.1: <features/> follow at once, no restart
+    state = State::features;  // XEP-0388 "Success": <features/> follow at once, no restart
     return Action{{}, Action::Next::read};
   }
 

@@ -16,7 +16,8 @@ std::optional<Sasl2Offer> parse_sasl2_offer(const xml::Element& features) {
   if (const xml::Element* inl = auth->child("inline", k_ns_sasl2)) {
     if (const xml::Element* bind = inl->child("bind", k_ns_bind2)) {
       offer.bind2 = true;
-      // XEP-0386 §3.1: the features Bind 2 can enable are listed in its own <inline/>.
+      // XEP-0386 "Discovering support": the features Bind 2 can enable are listed in its own
+      // <inline/>.
       if (const xml::Element* features2 = bind->child("inline", k_ns_bind2))
         for (const xml::Element* f : features2->children("feature", k_ns_bind2))
           if (f->attr("var") == k_ns_sm) offer.bind2_sm = true;
@@ -29,7 +30,8 @@ xml::Element make_authenticate(const Sasl2Request& request) {
   xml::Element auth("authenticate", std::string(k_ns_sasl2));
   auth.set_attr("mechanism", request.mechanism);
   if (request.initial_response) {
-    // XEP-0388 §2.2: an empty initial response is an empty element (no "=" special case).
+    // XEP-0388 "SASL Data Encoding": an empty initial response is an empty element (no "=" special
+    // case).
     xml::Element initial("initial-response", std::string(k_ns_sasl2));
     if (!request.initial_response->empty())
       initial.add_text(base64_encode(*request.initial_response));

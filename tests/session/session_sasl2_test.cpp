@@ -140,13 +140,14 @@ TEST_CASE("session sasl2: SCRAM-SHA-1-PLUS challenge round trips, additional dat
         const std::string client_first =
             *base64_decode(auth.child("initial-response", "urn:xmpp:sasl:2")->text());
         CHECK(client_first.rfind("p=tls-exporter,,n=alice,r=clientnonce", 0) == 0);
-        t.peer.send("<challenge xmlns='urn:xmpp:sasl:2'>" +
-                    base64_encode(scram.first(client_first)) + "</challenge>");
+        // Wrapped as in XEP-0388's own examples.
+        t.peer.send("<challenge xmlns='urn:xmpp:sasl:2'>\n  " +
+                    base64_encode(scram.first(client_first)) + "\n</challenge>");
         auto response = co_await t.peer.expect("<response xmlns='urn:xmpp:sasl:2'>*</response>");
         const std::string server_final = scram.final(*base64_decode(response.text()));
-        t.peer.send("<success xmlns='urn:xmpp:sasl:2'><additional-data>" +
+        t.peer.send("<success xmlns='urn:xmpp:sasl:2'><additional-data>\n  " +
                     base64_encode(server_final) +
-                    "</additional-data><authorization-identifier>alice@example.test/r2"
+                    "\n</additional-data><authorization-identifier>alice@example.test/r2"
                     "</authorization-identifier><bound xmlns='urn:xmpp:bind:0'/></success>" +
                     std::string(k_after_bind2));
         co_await t.peer.expect("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");

@@ -449,3 +449,46 @@ TEST_CASE("session sasl2 timing: Bind 2 with XEP-0198 inline saves the restart a
   CHECK(marks[2] == std::pair<Phase, std::uint64_t>{Phase::sasl, 4});
   CHECK(marks[3] == std::pair<Phase, std::uint64_t>{Phase::bind, 4});
 }
+
+TEST_CASE("session sasl2: resumption after a Bind 2 login authenticates without Bind 2") {
+  Scenario t;
+  auto pipe2 = std::make_shared<Pipe>();
+  Peer peer2(pipe2);
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(true), true, t.options);
+        REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+        auto& session = **s;
+        REQUIRE(session.resumable());
+        auto lost = co_await session.wait_for([](const xml::Element&) { return false; }, 2s);
+        REQUIRE_FALSE(lost);
+        CHECK(lost.error().code == "connection_lost");
+        auto outcome =
+            co_await session.resume_on(std::make_unique<FakeTransport>(pipe2, true), true);
+        REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
+        CHECK(outcome->resumed);
+        CHECK(session.jid().str() == "alice@example.test/xmpp~b2");
+        CHECK(co_await session.close());
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.open(sasl2_features("PLAIN", "PLAIN", true, true));
+        co_await expect_plain_authenticate(t.peer);
+        t.peer.send("<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@example.test/"
+                    "xmpp~b2</authorization-identifier><bound xmlns='urn:xmpp:bind:0'><enabled "
+                    "xmlns='urn:xmpp:sm:3' id='sm-b2' resume='true'/></bound></success>" +
+                    std::string(k_after_bind2));
+        t.peer.close();  // no </stream:stream>: an unfinished stream (XEP-0198 §7)
+
+        co_await peer2.open(sasl2_features("PLAIN", "PLAIN", true, true));
+        auto auth = co_await expect_plain_authenticate(peer2);
+        CHECK_FALSE(auth.child("bind", "urn:xmpp:bind:0"));  // a new resource would be bound
+        peer2.send("<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@example.test"
+                   "</authorization-identifier></success><stream:features><bind "
+                   "xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/>"
+                   "</stream:features>");
+        co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-b2' h='0'/>");
+        peer2.send("<resumed xmlns='urn:xmpp:sm:3' previd='sm-b2' h='0'/>");
+        co_await peer2.expect("<a xmlns='urn:xmpp:sm:3' h='0'/>");
+        co_await clean_close(peer2);
+      });
+}

@@ -107,8 +107,10 @@ def test_sasl2_send_and_listen(spawn_xmpp, run_xmpp, sasl2_server):
     ready = json.loads(listener.wait_for_line(lambda l: '"kind":"ready"' in l, timeout=WAIT_S))
     assert ready["jid"].startswith("bob@example.test/"), ready
     mark = uuid.uuid4().hex[:12]
-    run = run_xmpp("send", sasl2_server.jid("bob"), "--json", "-m", f"{mark} over SASL2",
-                   **on(sasl2_server))
+    # Above the 64 KiB pre-authentication limit of our parser (xml::Limits::pre_auth) and the
+    # 10,000 bytes of Prosody's: without a stream restart both must be raised at <success/>.
+    body = f"{mark} over SASL2 " + "x" * (80 * 1024)
+    run = run_xmpp("send", sasl2_server.jid("bob"), "--json", input=body, **on(sasl2_server))
     assert run.code == 0, str(run)
     assert run.json["sent"][0]["acked"] is True, str(run)
     while True:
@@ -116,7 +118,7 @@ def test_sasl2_send_and_listen(spawn_xmpp, run_xmpp, sasl2_server):
         message = json.loads(line)
         if message["body"].startswith(mark):
             break
-    assert message["body"] == f"{mark} over SASL2", message
+    assert message["body"] == body, len(message["body"])
     assert message["from"].startswith("alice@example.test/"), message
     listener.signal(2)
     assert listener.wait() == 0, str(listener)

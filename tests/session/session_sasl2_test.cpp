@@ -87,6 +87,12 @@ TEST_CASE("session sasl2: Bind 2 and XEP-0198 inline, no restart, JID from the s
         CHECK(session.info().mechanism == "PLAIN");
         CHECK(session.info().stream_management);
         CHECK(session.resumable());
+        // No restart: the authenticated stream's limits (not the 64 KiB pre-authentication ones,
+        // xml::Limits::pre_auth) apply from <success/> on.
+        auto big = co_await session.wait_for(
+            [](const xml::Element& e) { return e.name() == "message"; }, 2s);
+        REQUIRE_MESSAGE(big, (big ? "" : big.error().message));
+        CHECK(big->child_text("body", "jabber:client").value_or("").size() == 80 * 1024);
         auto reply = co_await session.request(
             parse_xml("<iq type='get' to='example.test'><ping xmlns='urn:xmpp:ping'/></iq>"), 2s);
         REQUIRE_MESSAGE(reply, (reply ? "" : reply.error().message));
@@ -105,11 +111,13 @@ TEST_CASE("session sasl2: Bind 2 and XEP-0198 inline, no restart, JID from the s
                     "xmpp~b2</authorization-identifier><bound xmlns='urn:xmpp:bind:0'><enabled "
                     "xmlns='urn:xmpp:sm:3' id='sm-b2' resume='1' max='300'/></bound></success>" +
                     std::string(k_after_bind2));
+        t.peer.send("<message from='bob@example.test/x' type='chat'><body>" +
+                    std::string(80 * 1024, 'x') + "</body></message>");
         // No stream header (no restart), no bind iq, no <enable/>: the request comes next.
         auto iq = co_await t.peer.expect(
             "<iq type='get' to='example.test' id='*'><ping xmlns='urn:xmpp:ping'/></iq>");
         t.peer.send("<iq type='result' from='example.test' id='" + id_of(iq) + "'/>");
-        co_await t.peer.expect("<a xmlns='urn:xmpp:sm:3' h='1'/>");
+        co_await t.peer.expect("<a xmlns='urn:xmpp:sm:3' h='2'/>");
         co_await clean_close(t.peer);
       });
 }

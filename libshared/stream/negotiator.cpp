@@ -9,6 +9,7 @@
 #include "stanza/namespaces.hpp"
 #include "stanza/stream_error.hpp"
 #include "stream/namespaces.hpp"
+#include "stream/sasl2.hpp"
 #include "stream/sm.hpp"
 #include "xml/whitespace.hpp"
 
@@ -23,7 +24,7 @@ enum class State {
   features,       // waiting for <stream:features/>
   tls_proceed,    // sent <starttls/>
   tls_handshake,  // got <proceed/>, the driver runs the handshake
-  sasl,           // sent <auth/>, exchanging challenges
+  sasl,           // sent <auth/> (or SASL2 <authenticate/>), exchanging challenges
   bind,           // sent the bind iq
   session,        // sent the legacy session iq
   sm_enable,      // sent <enable/>
@@ -68,10 +69,10 @@ Error sasl_failure_error(const xml::Element& failure, const Jid& jid) {
   std::string condition;
   std::string text;
   for (const xml::Element* child : failure.elements()) {
-    if (child->ns() != k_ns_sasl) continue;
-    if (child->name() == "text") {
+    // SASL2 (XEP-0388 "Failure") keeps RFC 6120's conditions, with <text/> in its namespace.
+    if (child->is("text", k_ns_sasl) || child->is("text", k_ns_sasl2)) {
       if (text.empty()) text = child->text();
-    } else if (condition.empty()) {
+    } else if (child->ns() == k_ns_sasl && condition.empty()) {
       condition = child->name();
     }
   }
@@ -99,14 +100,17 @@ struct Negotiator::Impl {
   bool sm_offered = false;
   bool session_required = false;
   bool bind_offered = false;
-  std::string pending_id;  // id of the bind or session iq in flight
+  std::string pending_id;     // id of the bind or session iq in flight
+  bool sasl2 = false;         // authenticating with XEP-0388 (no stream restart)
+  bool bound_inline = false;  // XEP-0386 Bind 2 bound the resource inside SASL2
+  bool sm_inline = false;     // XEP-0198 was answered inside Bind 2 (<enabled/> or <failed/>)
   bool bind_retried = false;
   std::string resource;
 
   std::string new_id() { return options.random_id ? options.random_id() : random_id(); }
 
   tl::unexpected<Error> unexpected(const xml::Element& e, std::string_view waiting) {
-    if (e.ns() == k_ns_sasl) {
+    if (e.ns() == k_ns_sasl || e.ns() == k_ns_sasl2) {
       // A SASL outcome nobody asked for (e.g. <success/> before <auth/>) is an attack on the
       // authentication exchange (SECURITY.md row 29), not a mere protocol slip.
       return fail(ErrorKind::no_perm, "sasl_unexpected", "",
@@ -131,16 +135,7 @@ struct Negotiator::Impl {
     return on_post_auth_features(f);
   }
 
-  Result<Action> start_sasl(const xml::Element& f) {
-    sasl::Offer offer;
-    if (const xml::Element* mechs = f.child("mechanisms", k_ns_sasl))
-      for (const xml::Element* m : mechs->children("mechanism", k_ns_sasl))
-        offer.mechanisms.push_back(std::string(xml::trim_space(m->text())));
-    if (const xml::Element* cb = f.child("sasl-channel-binding", k_ns_sasl_cb)) {
-      offer.cb_types_advertised = true;
-      for (const xml::Element* t : cb->children("channel-binding", k_ns_sasl_cb))
-        if (auto type = t->attr("type")) offer.cb_types.push_back(*type);
-    }
+  Result<std::unique_ptr<sasl::Mechanism>> choose(const sasl::Offer& offer) {
     sasl::Policy policy;
     policy.allowed = options.sasl_mechanisms;
     policy.anonymous = options.anonymous;
@@ -153,6 +148,41 @@ struct Negotiator::Impl {
                       ? options.choose(offer, policy, credentials, tls_state(tls), options.nonce)
                       : sasl::choose(offer, policy, credentials, tls_state(tls), options.nonce);
     wipe(credentials.password);
+    return chosen;
+  }
+
+  Result<Action> start_sasl(const xml::Element& f) {
+    sasl::Offer offer;
+    const xml::Element* mechs = f.child("mechanisms", k_ns_sasl);
+    if (mechs)
+      for (const xml::Element* m : mechs->children("mechanism", k_ns_sasl))
+        offer.mechanisms.push_back(std::string(xml::trim_space(m->text())));
+    if (const xml::Element* cb = f.child("sasl-channel-binding", k_ns_sasl_cb)) {
+      offer.cb_types_advertised = true;
+      for (const xml::Element* t : cb->children("channel-binding", k_ns_sasl_cb))
+        if (auto type = t->attr("type")) offer.cb_types.push_back(*type);
+    }
+    // XEP-0388: SASL2 saves the stream restart (and, with Bind 2, the bind round trip). Its
+    // mechanisms go through the same choice and XEP-0440 checks; and where the server also lists
+    // RFC 6120 mechanisms, SASL2 is used only when it yields the very mechanism the RFC 6120 list
+    // would: a SASL2 list with -PLUS (or SCRAM) stripped never leads to a weaker choice.
+    if (auto offer2 = parse_sasl2_offer(f)) {
+      sasl::Offer sasl2_offer = offer;
+      sasl2_offer.mechanisms = offer2->mechanisms;
+      auto chosen2 = choose(sasl2_offer);
+      if (!mechs) {
+        if (!chosen2) return fail(chosen2.error());
+        return start_sasl2(std::move(*chosen2), *offer2);
+      }
+      auto chosen1 = choose(offer);
+      if (chosen1 && chosen2 && (*chosen1)->name() == (*chosen2)->name())
+        return start_sasl2(std::move(*chosen2), *offer2);
+      return start_sasl1(std::move(chosen1));
+    }
+    return start_sasl1(choose(offer));
+  }
+
+  Result<Action> start_sasl1(Result<std::unique_ptr<sasl::Mechanism>> chosen) {
     if (!chosen) return fail(chosen.error());
     mechanism = std::move(*chosen);
     auto initial = mechanism->initial_response();
@@ -164,16 +194,37 @@ struct Negotiator::Impl {
     return Action{{std::move(auth)}, Action::Next::read};
   }
 
+  Result<Action> start_sasl2(std::unique_ptr<sasl::Mechanism> chosen, const Sasl2Offer& offer) {
+    mechanism = std::move(chosen);
+    auto initial = mechanism->initial_response();
+    if (!initial) return fail(initial.error());
+    Sasl2Request request;
+    request.mechanism = mechanism->name();
+    request.initial_response = std::move(*initial);
+    // Bind 2 lets the server pick the resource (XEP-0386 "Resource identifier generation"): a
+    // requested --resource, or a resumption (done after authentication, as without SASL2), keeps
+    // RFC 6120 binding.
+    request.bind2 = offer.bind2 && resource.empty() && !options.resume;
+    request.enable_sm = request.bind2 && offer.bind2_sm && options.stream_management;
+    sasl2 = true;
+    result.sasl2 = true;
+    state = State::sasl;
+    return Action{{make_authenticate(request)}, Action::Next::read};
+  }
+
   Result<Action> on_sasl(const xml::Element& e) {
-    if (e.is("challenge", k_ns_sasl)) {
-      auto data = decode_sasl(e.text());
+    const std::string_view ns = sasl2 ? k_ns_sasl2 : k_ns_sasl;
+    if (e.is("challenge", ns)) {
+      // XEP-0388 asks for no whitespace in SASL2 data but its own examples wrap it: trimmed.
+      auto data = decode_sasl(sasl2 ? std::string(xml::trim_space(e.text())) : e.text());
       if (!data) return stream_violation("bad-format", "SASL challenge is not valid base64");
       auto answer = mechanism->respond(*data);
       if (!answer) return fail(answer.error());
-      xml::Element response("response", std::string(k_ns_sasl));
+      xml::Element response("response", std::string(ns));
       if (!answer->empty()) response.add_text(base64_encode(*answer));
       return Action{{std::move(response)}, Action::Next::read};
     }
+    if (sasl2) return on_sasl2_outcome(e);
     if (e.is("success", k_ns_sasl)) {
       std::optional<std::string> additional;
       if (!e.text().empty()) {
@@ -193,7 +244,77 @@ struct Negotiator::Impl {
     return unexpected(e, "the SASL result");
   }
 
+  // XEP-0388 "Completing Authentication": <success/> (then the authenticated stream's features, no
+  // restart), <failure/>, or <continue/> with tasks (none of which we implement).
+  Result<Action> on_sasl2_outcome(const xml::Element& e) {
+    if (e.is("failure", k_ns_sasl2)) return fail(sasl_failure_error(e, options.jid));
+    if (e.is("continue", k_ns_sasl2)) {
+      const auto tasks = sasl2_tasks(e);
+      std::string names;
+      for (const auto& t : tasks)
+        names += (names.empty() ? "" : ", ") + t;
+      return fail(ErrorKind::no_perm, "auth_failed", "",
+                  "the server requires further authentication steps we do not support (" +
+                      (names.empty() ? std::string("no task named") : names) + ")");
+    }
+    if (!e.is("success", k_ns_sasl2)) return unexpected(e, "the SASL result");
+    auto success = parse_sasl2_success(e);
+    if (!success) return fail(success.error());
+    if (auto ok = mechanism->verify_success(success->additional_data); !ok) return fail(ok.error());
+    auto identity = Jid::parse(success->authorization_identifier);
+    if (!identity)
+      return stream_violation("bad-format", "SASL2 authorization identifier '" +
+                                                success->authorization_identifier +
+                                                "' is not a JID");
+    // The server names the account it authenticated: it must be ours (anonymous logins get a
+    // generated local part on our domain), as for RFC 6120 binding.
+    const bool same_account = options.anonymous ? identity->domain() == options.jid.domain()
+                                                : identity->bare() == options.jid.bare();
+    if (!same_account)
+      return fail(ErrorKind::protocol, "bind_failed", "",
+                  "server authenticated '" + identity->str() + "', which is not our account");
+    if (success->bound) {
+      if (identity->is_bare())
+        return fail(ErrorKind::protocol, "bind_failed", "",
+                    "server reported a Bind 2 resource but no full JID ('" + identity->str() +
+                        "')");
+      result.jid = std::move(*identity);
+      result.bind2 = true;
+      bound_inline = true;
+      if (success->sm_result) {
+        sm_inline = true;
+        if (auto ok = take_sm_result(*success->sm_result); !ok) return fail(ok.error());
+      }
+    }
+    authenticated = true;
+    wipe(options.password);
+    result.mechanism = mechanism->name();
+    mechanism.reset();
+    state = State::features;  // XEP-0388 "Success": <features/> follow at once, no restart
+    return Action{{}, Action::Next::read};
+  }
+
   Result<Action> on_post_auth_features(const xml::Element& f) {
+    record_features(f);
+    if (bound_inline) {
+      // Bind 2 bound the resource; XEP-0198 is enabled here only if Bind 2 did not answer it.
+      if (sm_inline) sm_offered = false;
+      return after_bind();
+    }
+    if (options.resume) {
+      if (sm_offered) {
+        state = State::sm_resume;
+        xml::Element r("resume", std::string(k_ns_sm));
+        r.set_attr("previd", options.resume->previd);
+        r.set_attr("h", std::to_string(options.resume->h));
+        return Action{{std::move(r)}, Action::Next::read};
+      }
+      result.resume_failure = "feature-not-implemented";
+    }
+    return start_bind();
+  }
+
+  void record_features(const xml::Element& f) {
     result.features.clear();
     for (const xml::Element* c : f.elements())
       result.features.push_back(c->ns());
@@ -206,17 +327,6 @@ struct Negotiator::Impl {
     // RFC 6121 Appendix E / draft-cridland-xmpp-session: only a session feature without
     // <optional/> still needs the RFC 3921 iq.
     session_required = session && !session->child("optional", k_ns_session);
-    if (options.resume) {
-      if (sm_offered) {
-        state = State::sm_resume;
-        xml::Element r("resume", std::string(k_ns_sm));
-        r.set_attr("previd", options.resume->previd);
-        r.set_attr("h", std::to_string(options.resume->h));
-        return Action{{std::move(r)}, Action::Next::read};
-      }
-      result.resume_failure = "feature-not-implemented";
-    }
-    return start_bind();
   }
 
   Result<Action> start_bind() {
@@ -312,6 +422,13 @@ struct Negotiator::Impl {
   }
 
   Result<Action> on_sm_enable(const xml::Element& e) {
+    if (auto ok = take_sm_result(e); !ok) return fail(ok.error());
+    state = State::done;
+    return Action{{}, Action::Next::done};
+  }
+
+  // XEP-0198 §3 <enabled/> or <failed/> (as a nonza, or inside Bind 2's <bound/>).
+  Result<void> take_sm_result(const xml::Element& e) {
     if (e.is("enabled", k_ns_sm)) {
       result.sm_enabled = true;
       result.sm_id = e.attr("id").value_or("");
@@ -322,8 +439,7 @@ struct Negotiator::Impl {
       return unexpected(e, "the stream management result");
     }
     // <failed/> is not fatal (XEP-0198 §3): the session simply has no acknowledgements.
-    state = State::done;
-    return Action{{}, Action::Next::done};
+    return {};
   }
 
   Result<Action> on_sm_resume(const xml::Element& e) {

@@ -1,6 +1,6 @@
 // Stream negotiation for a client, sans-I/O (RFC 6120 §4.3 features, §5 STARTTLS, §6 SASL, §7
 // resource binding; RFC 3921 §3 legacy session; XEP-0198 v1.6 enable and resume; XEP-0440 v0.4
-// channel-binding types). The session driver feeds it the stream header and each top-level element
+// channel-binding types; XEP-0388 SASL2 with XEP-0386 Bind 2 and XEP-0198 enable inline). The session driver feeds it the stream header and each top-level element
 // and does what the returned Action says; the negotiator never touches a socket or a clock.
 #pragma once
 
@@ -50,6 +50,8 @@ struct NegotiationResult {
   Jid jid;                            ///< the bound full JID (the resumed one after resumption)
   std::string stream_id;              ///< id of the last stream header
   std::string mechanism;              ///< SASL mechanism used
+  bool sasl2 = false;                 ///< authenticated with XEP-0388 SASL2 (no stream restart)
+  bool bind2 = false;                 ///< XEP-0386 Bind 2 bound the resource inside SASL2
   std::vector<std::string> features;  ///< namespaces of the post-authentication features
   std::optional<xml::Element> caps;   ///< XEP-0115 §6.3 <c/> among them, if any
   bool sm_enabled = false;            ///< XEP-0198 <enabled/> received

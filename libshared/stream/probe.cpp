@@ -30,7 +30,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Feature namespaces only the probe reads (the session's own are in stream/namespaces.hpp).
-constexpr std::string_view k_ns_bind2 = "urn:xmpp:bind:0";  // XEP-0386 §3.1
 constexpr std::string_view k_ns_fast = "urn:xmpp:fast:0";   // XEP-0484 §3.1
 constexpr std::string_view k_ns_register = "http://jabber.org/features/iq-register";  // XEP-0077 §8
 

@@ -690,7 +690,8 @@ class Core : public std::enable_shared_from_this<Core> {
       if (stanza::is_stream_error(element))
         co_return stop(stanza::to_error(stanza::parse_stream_error(element)), false, true);
       // --timing: the features of the first protected stream end "stream", those of the stream
-      // restarted after SASL end "sasl" (the features before STARTTLS are part of "tls").
+      // restarted after SASL (or those SASL2 sends right after <success/>) end "sasl" (the
+      // features before STARTTLS are part of "tls").
       const bool features = element.is("features", stanza::k_ns_streams);
       const bool was_tls = negotiator.tls_active(), was_authenticated = negotiator.authenticated();
       auto action = negotiator.on_element(element);
@@ -700,6 +701,12 @@ class Core : public std::enable_shared_from_this<Core> {
         co_return stop(action.error(), local, true);
       }
       if (features && was_tls) phase_done(was_authenticated ? Phase::sasl : Phase::stream);
+      // XEP-0388 SASL2 authenticates without a stream restart: the full limits apply from here.
+      if (!was_authenticated && negotiator.authenticated() &&
+          action->next != Action::Next::restart) {
+        m_limits = xml::Limits{};
+        m_parser.set_limits(m_limits);
+      }
       for (const xml::Element& out : action->send) {
         if (auto queued = enqueue(out, false); !queued) co_return stop(queued.error(), false, true);
       }

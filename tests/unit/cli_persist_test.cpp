@@ -210,8 +210,8 @@ TEST_CASE("wire: a request round-trips, with descriptors, and the password is ne
   CHECK_FALSE(back.password);
 
   CHECK_FALSE(decode_request("v2\0run\0/\0\0"));
-  CHECK_FALSE(decode_request(std::string_view("v1\0jump\0/\0\0", 12)));
-  CHECK_FALSE(decode_request(std::string_view("v1\0run\0/\0X=1\0", 14)));
+  CHECK_FALSE(decode_request(std::string_view("v1\0jump\0/\0\0", 11)));
+  CHECK_FALSE(decode_request(std::string_view("v1\0run\0/\0X=1\0", 13)));
 
   int pair[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);

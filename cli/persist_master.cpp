@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -263,13 +264,15 @@ class Master {
       (void)send_reply(fd, Reply{'X', exit_code(ErrorKind::software), pid});
       co_return;
     }
-    const int code = co_await run_command(request, received->fds, fd);
+    const int code = co_await run_command(request, received->fds, client);
     (void)send_reply(fd, Reply{'X', code, pid});
   }
 
   /// Runs one command as the run loop of context.cpp would, on the shared stream, with the
   /// client's descriptors as stdin/stdout/stderr.
-  awaitable<int> run_command(const Request& request, const std::vector<int>& fds, int client_fd) {
+  awaitable<int> run_command(const Request& request, const std::vector<int>& fds,
+                             local_stream::socket& client) {
+    const int client_fd = client.native_handle();
     for (int i = 0; i < 3; ++i)
       ::dup2(fds[static_cast<std::size_t>(i)], i);
     struct Restore {
@@ -313,8 +316,10 @@ class Master {
       // A command that overruns its deadline cannot be cancelled on a shared stream: the client
       // gets exit 75 as from a fresh login, and the master, whose state is unknown, ends.
       watchdog.expires_at(*ctx.deadline() + k_close_grace);
-      watchdog.async_wait([this, client_fd, &invocation](const boost::system::error_code& ec) {
-        if (ec) return;
+      watchdog.async_wait([this, client_fd, &invocation,
+                           &ctx](const boost::system::error_code& ec) {
+        // A streaming command (send --lines) may have dropped the default deadline.
+        if (ec || !ctx.deadline()) return;
         const auto error = make_error(
             ErrorKind::temporary, "timeout", "",
             fmt::format("timed out after {:g} s", invocation.settings.timeout.count() / 1000.0));
@@ -326,6 +331,14 @@ class Master {
         std::_Exit(code);
       });
     }
+    // The client sends nothing more: readable means it is gone (Ctrl-C). The command then
+    // winds down as on SIGINT where it can (send --lines stops reading the terminal); others
+    // end on their own, within their deadline.
+    auto running = std::make_shared<bool>(true);
+    client.async_wait(local_stream::socket::wait_read,
+                      [running, &ctx](const boost::system::error_code& ec) {
+                        if (!ec && *running) (void)ctx.interrupt();
+                      });
     Outcome outcome;
     bool threw = false;
     try {
@@ -336,6 +349,9 @@ class Master {
                                             std::string("internal error (a bug): ") + e.what()));
     }
     watchdog.cancel();
+    *running = false;
+    boost::system::error_code ignored;
+    client.cancel(ignored);
     ctx.mark_step("command");
     if (outcome.report) print_report(*outcome.report, ctx.json(), std::cout);
     if (threw) outcome.exit_code = ctx.abort_code(*outcome.error, exit_code(outcome.error->kind));

@@ -13,6 +13,7 @@ import select
 import shutil
 import signal
 import statistics
+import subprocess
 import stat
 import tempfile
 import time
@@ -150,6 +151,52 @@ def test_output_and_exit_codes_are_the_commands_own(run_xmpp, server, rundir, ma
     direct = run_xmpp("send", f"nobody@{mark()}.invalid", "-m", "x")
     assert refused.code == direct.code != 0, f"{refused}\n{direct}"
     run_xmpp("--persist", "stop", env=env)
+
+
+def test_send_lines_reads_the_clients_stdin_through_the_master(run_xmpp, server, rundir,
+                                                                masters):
+    env = {"XDG_RUNTIME_DIR": str(rundir)}
+    m = mark()
+    with XmppClient(server, "bob") as bob:
+        warm_up = run_xmpp("--persist", "30s", "-v", "ping", server.domain, env=env)
+        assert warm_up.code == 0, str(warm_up)
+        pid = started_pid(warm_up.stderr)
+        masters.append(pid)
+        run = run_xmpp("--persist", "30s", "-v", "send", "--lines", bob.jid, env=env,
+                       input=f"{m} 1\n{m} 2\n{m} 3\n")
+        assert run.code == 0, str(run)
+        assert ran_pid(run.stderr) == pid
+        for n in (1, 2, 3):
+            bob.wait_for(body_is(f"{m} {n}"))
+    run_xmpp("--persist", "stop", env=env)
+    wait_gone(pid, 15)
+
+
+def test_a_client_that_goes_away_frees_the_master(run_xmpp, spawn_xmpp, server, rundir, masters):
+    """Ctrl-C on `send --lines` reading a terminal: the client dies, and the master must stop
+    reading the client's stdin (not keep a terminal's lines) and serve the next command."""
+    env = {"XDG_RUNTIME_DIR": str(rundir)}
+    m = mark()
+    with XmppClient(server, "bob") as bob:
+        warm_up = run_xmpp("--persist", "30s", "-v", "ping", server.domain, env=env)
+        assert warm_up.code == 0, str(warm_up)
+        pid = started_pid(warm_up.stderr)
+        masters.append(pid)
+        lines = spawn_xmpp("--persist", "30s", "send", "--lines", bob.jid, env=env,
+                           stdin=subprocess.PIPE)
+        lines.proc.stdin.write(f"{m} first\n".encode())
+        lines.proc.stdin.flush()
+        bob.wait_for(body_is(f"{m} first"))  # the master is reading our pipe
+        lines.signal(signal.SIGINT)
+        lines.wait(15)
+        after = run_xmpp("--persist", "30s", "-v", "send", bob.jid, "-m", f"{m} after", env=env,
+                         timeout=30)
+        assert after.code == 0, str(after)
+        assert ran_pid(after.stderr) == pid
+        bob.wait_for(body_is(f"{m} after"))
+        lines.proc.stdin.close()
+    run_xmpp("--persist", "stop", env=env)
+    wait_gone(pid, 15)
 
 
 def test_idle_timeout_ends_the_master(run_xmpp, server, rundir, masters):

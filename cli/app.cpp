@@ -9,6 +9,7 @@
 #include "config_report.hpp"
 #include "exit_codes.hpp"
 #include "help_formatter.hpp"
+#include "persist_client.hpp"
 #include "version_info.hpp"
 
 namespace xmpp::cli {
@@ -87,6 +88,13 @@ Parsed parse_command_line(const std::vector<std::string>& args, const Environmen
     app->exit(e, out, err);
     return EarlyExit{k_exit_ok, out.str(), err.str()};
   } catch (const CLI::ParseError& e) {
+    // `xmpp --persist stop|check` (ssh -O stop|check) needs no command.
+    if (options.persist && (*options.persist == "stop" || *options.persist == "check") &&
+        selected_command(*app).empty()) {
+      auto settings = resolve_settings(options, env);
+      if (settings) return Invocation{std::move(*settings), "", nullptr};
+      return error_exit(settings.error(), json);
+    }
     return usage_exit(e.what(), json, selected_command(*app));
   }
 
@@ -133,6 +141,8 @@ int run_main(const std::vector<std::string>& args, const Environment& env, Io& i
     return early->code;
   }
   auto& invocation = std::get<Invocation>(parsed);
+  if (invocation.settings.persist.action != Persist::Action::none)
+    return persist::run_persistent(args, invocation, env, io);
   return run(invocation.settings, invocation.runner, io);
 }
 

@@ -562,7 +562,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   // them fails its message as one before the ack would. The run loop's close then finds it done.
   // Only once everything was acknowledged, and with time for the close left: with messages still
   // unconfirmed (a stalled server) the report must come out before the deadline, not after.
-  if (drained && ctx.remaining() > stream::k_close_wait) (void)co_await session->close();
+  if (drained && ctx.remaining() > stream::k_close_wait) co_await ctx.settle_session(*session);
 
   // The report: receipts decide the fate of acknowledged messages; failures in input order.
   std::size_t unconfirmed = 0, refused_count = 0;

@@ -173,6 +173,8 @@ Result<Config> parse_config(std::string_view text, std::string path) {
       ok = set(current->ca_file);
     } else if (key == "resource") {
       ok = set(current->resource);
+    } else if (key == "persist") {
+      ok = set(current->persist);
     } else if (key == "pin") {
       current->pins.push_back(std::move(*value));
     } else if (key == "port") {
@@ -202,7 +204,7 @@ Result<Config> parse_config(std::string_view text, std::string path) {
     } else {
       return config_error(fmt::format("{}: unknown key '{}' (known: jid, password, password_file, "
                                       "password_command, host, port, tls, "
-                                      "ca_file, pin, resource, timeout)",
+                                      "ca_file, pin, resource, timeout, persist)",
                                       where, key));
     }
     if (!ok) return fail(ok.error());

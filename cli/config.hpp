@@ -28,7 +28,8 @@ namespace xmpp::cli {
 struct Account {
   std::string name;
   int line = 0;  ///< where the section starts, for messages
-  std::optional<std::string> jid, password_file, password_command, host, tls, ca_file, resource;
+  std::optional<std::string> jid, password_file, password_command, host, tls, ca_file, resource,
+      persist;  ///< `persist = 60s`: as --persist (validated by resolve_settings)
   std::shared_ptr<Secret> password;  ///< the `password` key (wiped when the last owner lets go)
   std::optional<unsigned short> port;
   std::optional<double> timeout;  ///< seconds

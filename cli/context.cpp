@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "exit_codes.hpp"
+#include "stanza/iq.hpp"
+#include "stanza/namespaces.hpp"
 #include "terminal_colour.hpp"
 #include "trace.hpp"
 
@@ -93,6 +95,7 @@ Result<stream::TraceSink> Context::trace_sink() {
 
 awaitable<Result<stream::Session*>> Context::session() {
   if (m_session) co_return m_session.get();
+  if (m_io.shared_session) co_return co_await m_io.shared_session(false);
   if (m_session_error) co_return fail(*m_session_error);
   const auto remember = [this](Error e) {
     m_session_error = e;
@@ -149,6 +152,7 @@ bool Context::drop_default_deadline() {
 }
 
 awaitable<Result<stream::Session*>> Context::reopen_session() {
+  if (m_io.shared_session) co_return co_await m_io.shared_session(true);
   m_session.reset();
   m_session_error.reset();
   co_return co_await session();
@@ -171,6 +175,16 @@ awaitable<void> Context::close_session() {
   if (!m_session) co_return;
   auto closed = co_await m_session->close();
   if (!closed) note("closing the stream: " + escape_terminal(closed.error().message));
+}
+
+awaitable<void> Context::settle_session(stream::Session& session) {
+  if (!m_io.shared_session) {
+    (void)co_await session.close();
+    co_return;
+  }
+  auto ping = stanza::make_iq(stanza::IqType::get, std::string(session.jid().domain()),
+                              xml::Element("ping", std::string(stanza::k_ns_ping)));
+  (void)co_await session.request(std::move(ping), stream::k_close_wait);
 }
 
 void Context::close_session_soon() {

@@ -36,6 +36,10 @@ struct Io {
   /// Where --timing counts from: the binary sets main()'s entry (the dynamic loader and static
   /// constructors before it are not counted).
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  /// A --persist master's stream (cli/persist_master.hpp): when set, Context::session() returns
+  /// it (argument false) instead of opening one, reopen_session() asks for a fresh one (true),
+  /// and the Context never closes it.
+  std::function<awaitable<Result<stream::Session*>>(bool reopen)> shared_session = nullptr;
 };
 
 /// A command that waits (listen, send, ping, muc join --listen, jingle-file receive) ends its own
@@ -111,6 +115,12 @@ class Context {
   awaitable<Result<stream::Session*>> reopen_session();
   /// Graceful close of the session, if one is open.
   awaitable<void> close_session();
+  /// A command is done with `session` but still listens for what the server sends about it (a
+  /// late bounce): closes it, so that everything the server sends before its </stream:stream>
+  /// is dispatched; on a --persist master's shared stream, which must stay open, an iq round
+  /// trip with the server instead (the server answers after what it sent before, RFC 6120
+  /// §10.1). Waits at most stream::k_close_wait either way; errors are the caller's no concern.
+  awaitable<void> settle_session(stream::Session& session);
 
   /// Lets the running command end gracefully on the first SIGINT/SIGTERM (ping prints its
   /// summary, as ping(8) does): `handler` runs instead of the default stop, the command returns

@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "core/base64.hpp"
+#include "persist_path.hpp"
 
 namespace xmpp::cli {
 
@@ -71,6 +72,7 @@ Environment Environment::from_process() {
   env.xdg_config_home = env_var("XDG_CONFIG_HOME");
   env.xdg_cache_home = env_var("XDG_CACHE_HOME");
   env.home = env_var("HOME");
+  env.xdg_runtime_dir = env_var("XDG_RUNTIME_DIR");
   return env;
 }
 
@@ -126,6 +128,10 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
       ->type_name("FILE");
   app.add_flag("--timing", o.timing,
                "at exit, how long each phase took (DNS, TCP, TLS, login, ...) on stderr");
+  app.add_option("--persist", o.persist,
+                 "keep the stream in a background master for DURATION and reuse it; "
+                 "stop or check the master")
+      ->type_name("DURATION");
   app.add_option("--config", o.config, "config file (default ~/.config/xmpp/config)")
       ->type_name("FILE");
 }
@@ -296,6 +302,20 @@ Result<Settings> resolve_settings(const GlobalOptions& o, const Environment& env
                 : (account && account->timeout ? *account->timeout : k_default_timeout_s);
   s.timeout = seconds_to_ms(timeout);
   s.timeout_given = o.timeout.has_value() || (account && account->timeout.has_value());
+  s.runtime_dir = env.xdg_runtime_dir;
+  if (o.persist) {
+    auto persist = persist::parse_persist(*o.persist);
+    if (!persist) return fail(persist.error().with_context("--persist"));
+    s.persist = *persist;
+  } else if (account && account->persist) {
+    auto persist = persist::parse_persist(*account->persist);
+    if (!persist || persist->action == Persist::Action::stop ||
+        persist->action == Persist::Action::check)
+      return fail(ErrorKind::config, "config", "",
+                  fmt::format("{} persist: a duration (60s, 10m, 1h) or no, not '{}'", where,
+                              *account->persist));
+    s.persist = *persist;
+  }
 
   if (s.anonymous && s.jid && s.jid->has_local())
     return usage(fmt::format("--anonymous logs in to a domain: give -j {}, not a user's JID",

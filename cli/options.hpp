@@ -21,7 +21,8 @@ inline constexpr double k_default_timeout_s = 30;
 /// The global options as given on the command line (nothing resolved yet).
 struct GlobalOptions {
   std::optional<std::string> account, jid, password_file, password_command, host, tls, ca_file,
-      resource, trace, config, sasl;  ///< sasl: "MECH,MECH" as given
+      resource, trace, config, sasl,  ///< sasl: "MECH,MECH" as given
+      persist;                        ///< --persist as given (cli/persist_path.hpp)
   std::optional<int> port;
   std::vector<std::string> pins;
   bool insecure = false, anonymous = false, json = false, quiet = false, timing = false;
@@ -37,8 +38,21 @@ struct Environment {
   std::optional<std::string>
       dns_server;  ///< XMPP_DNS_SERVER: "IP" or "IP:PORT" (tests, diagnostics)
   std::optional<std::string> xdg_config_home, xdg_cache_home, home;
+  std::optional<std::string> xdg_runtime_dir;  ///< where --persist puts its sockets
 
   static Environment from_process();
+};
+
+/// --persist DURATION or the config key `persist` (man xmpp, PERSISTENT CONNECTIONS).
+struct Persist {
+  enum class Action {
+    none,   ///< a fresh login, as always
+    run,    ///< run the command through a master, starting one if none runs
+    stop,   ///< ask the master to close its stream and exit (ssh -O stop)
+    check,  ///< say whether a master runs (ssh -O check)
+  };
+  Action action = Action::none;
+  std::chrono::seconds idle{0};  ///< with run: how long a master waits for the next command
 };
 
 /// Everything a command needs to know about how to connect and how to speak.
@@ -70,6 +84,8 @@ struct Settings {
   /// $XDG_CACHE_HOME/xmpp or ~/.cache/xmpp (the roster cache); nullopt without either variable.
   std::optional<std::string> cache_dir;
   std::string account;                     ///< the [account.NAME] used, empty if none
+  Persist persist;
+  std::optional<std::string> runtime_dir;  ///< $XDG_RUNTIME_DIR
 };
 
 /// A CLI11 check that an argument is a JID (RFC 7622): bad ones are usage errors (exit 64).

@@ -11,7 +11,7 @@
 _xmpp_global_options="-h --help --version
   -a= --account= -j= --jid= --password-file= --password-command= --anonymous --sasl=
   --resource= --host= --port= --tls= --ca-file= --pin= --insecure --retries= --timeout=
-  --json -q --quiet -v --verbose --trace= --timing --config="
+  --json -q --quiet -v --verbose --trace= --timing --persist= --config="
 
 # One line per command: its name, then "+SUB" for each subcommand, then its options.
 _xmpp_command_table=(

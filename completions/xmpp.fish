@@ -38,7 +38,7 @@ function __xmpp_command
         switch $token
             # The global options that take a value (in a separate word).
             case -a --account -j --jid --password-file --password-command --sasl --resource \
-                --host --port --tls --ca-file --pin --retries --timeout --trace --config
+                --host --port --tls --ca-file --pin --retries --timeout --trace --persist --config
                 set skip_value 1
             case '-*'
             case '*'
@@ -106,6 +106,7 @@ complete -c xmpp -s q -l quiet -d 'print less on stderr'
 complete -c xmpp -s v -l verbose -d 'print more on stderr'
 complete -c xmpp -l trace -r -F -a - -d 'write the XML exchanged to a file (- for stderr)'
 complete -c xmpp -l timing -d 'at exit, print how long each phase took on stderr'
+complete -c xmpp -l persist -x -a '60s 10m 1h no stop check' -d 'reuse one stream through a background master, or stop/check it'
 complete -c xmpp -l config -r -F -d 'read this config file'
 
 # send

@@ -14,14 +14,16 @@ Json item_or_null(const std::optional<roster::Item>& item) {
   return item ? roster_item_json(*item) : Json(nullptr);
 }
 
-/// Terminal columns of UTF-8 text, counted as code points (good enough to line up a list).
-std::size_t columns(const std::string& text) {
+/// Terminal columns of UTF-8 text, counted as code points (good enough to line up a list). Not
+/// named `columns`: in the unity build transfer_progress.cpp's `columns(std::string_view)` shares
+/// this translation unit, and a std::string argument would pick this one over it.
+std::size_t code_points(const std::string& text) {
   return static_cast<std::size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 std::string pad(const std::string& text, std::size_t width) {
-  const auto used = columns(text);
+  const auto used = code_points(text);
   return text + std::string(width > used ? width - used : 0, ' ');
 }
 
@@ -71,9 +73,9 @@ Json RosterListReport::to_json() const {
 void RosterListReport::print_human(std::ostream& out) const {
   std::size_t jid_width = 0, name_width = 0, sub_width = 0;
   for (const auto& item : roster.items) {
-    jid_width = std::max(jid_width, columns(escape_terminal(item.jid.str())));
-    name_width = std::max(name_width, columns(item.name ? escape_terminal(*item.name) : "-"));
-    sub_width = std::max(sub_width, columns(subscription_human(item)));
+    jid_width = std::max(jid_width, code_points(escape_terminal(item.jid.str())));
+    name_width = std::max(name_width, code_points(item.name ? escape_terminal(*item.name) : "-"));
+    sub_width = std::max(sub_width, code_points(subscription_human(item)));
   }
   for (const auto& item : roster.items) {
     std::string line = pad(escape_terminal(item.jid.str()), jid_width) + "  " +

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -232,6 +234,18 @@ def spki_pin(server) -> str:
                             capture_output=True, timeout=30).stdout
     return subprocess.run(["openssl", "base64", "-A"], input=digest, check=True,
                           capture_output=True, timeout=30).stdout.decode().strip()
+
+
+def sigkill_and_wait(pid: int, timeout: float, what: str) -> None:
+    """SIGKILL to `pid` (a server: nothing flushed, XEP-0198 state lost), then waits on a pidfd
+    for the process to be gone; fails the test after `timeout` seconds."""
+    fd = os.pidfd_open(pid)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        readable, _, _ = select.select([fd], [], [], timeout)
+        assert readable, f"{what} (pid {pid}) survived SIGKILL for {timeout}s"
+    finally:
+        os.close(fd)
 
 
 def free_port() -> int:

@@ -25,7 +25,6 @@ import collections
 import json
 import os
 import re
-import select
 import shlex
 import signal
 import subprocess
@@ -40,7 +39,8 @@ from pathlib import Path
 import pytest
 import slixmpp
 
-from conftest import SERVER_START_S, TEST_SERVER, Server, _server_env, server_kind_to_start
+from conftest import (SERVER_START_S, TEST_SERVER, Server, _server_env, server_kind_to_start,
+                      sigkill_and_wait)
 from xmpp_client import stop_client
 
 
@@ -108,14 +108,7 @@ class OwnServer:
 
     def kill(self, timeout: float = 30) -> None:
         """SIGKILL (nothing flushed, XEP-0198 state lost) and wait for the process to be gone."""
-        pid = self.pid()
-        fd = os.pidfd_open(pid)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            readable, _, _ = select.select([fd], [], [], timeout)
-            assert readable, f"{self.kind} (pid {pid}) survived SIGKILL for {timeout}s"
-        finally:
-            os.close(fd)
+        sigkill_and_wait(self.pid(), timeout, self.kind)
 
     def revive(self) -> None:
         """Starts it again after kill(): same ports, certificates, accounts and data."""

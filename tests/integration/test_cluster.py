@@ -18,8 +18,6 @@ for the rest of the module).
 from __future__ import annotations
 
 import json
-import os
-import select
 import shutil
 import signal
 import subprocess
@@ -30,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_SERVER, Server, _server_env, server_kind_to_start
+from conftest import TEST_SERVER, Server, _server_env, server_kind_to_start, sigkill_and_wait
 
 WAIT_S = 60
 START_S = 180  # one node start (up to 120 s on a loaded CI machine) plus the join
@@ -77,13 +75,7 @@ class Cluster:
         pid = int((directory / "ejabberd.pid").read_text().strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         assert f'-mnesia dir "{directory}/server/db"' in cmdline, cmdline
-        fd = os.pidfd_open(pid)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            readable, _, _ = select.select([fd], [], [], WAIT_S)
-            assert readable, f"node {index + 1} (pid {pid}) survived SIGKILL"
-        finally:
-            os.close(fd)
+        sigkill_and_wait(pid, WAIT_S, f"node {index + 1}")
 
     def running(self, index: int) -> bool:
         return subprocess.run([str(TEST_SERVER), "status", str(self.dirs[index])],

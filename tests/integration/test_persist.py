@@ -59,6 +59,15 @@ def started_pid(stderr: str) -> int:
     return int(found.group(1))
 
 
+def start_master(run_xmpp, server, env, masters) -> int:
+    """A master for the test's account, started by a ping (recorded in `masters`): its pid."""
+    warm_up = run_xmpp("--persist", "30s", "-v", "ping", "--count", "1", server.domain, env=env)
+    assert warm_up.code == 0, str(warm_up)
+    pid = started_pid(warm_up.stderr)
+    masters.append(pid)
+    return pid
+
+
 def ran_pid(stderr: str) -> int:
     found = re.search(r"ran through the persistent connection \(master pid (\d+)\)", stderr)
     assert found, f"the command did not run through a master:\n{stderr}"
@@ -137,9 +146,7 @@ def test_output_and_exit_codes_are_the_commands_own(run_xmpp, server, rundir, ma
     env = {"XDG_RUNTIME_DIR": str(rundir)}
     fresh = run_xmpp("--json", "disco", "info", server.domain)
     assert fresh.code == 0, str(fresh)
-    warm_up = run_xmpp("--persist", "30s", "-v", "ping", "--count", "1", server.domain, env=env)
-    assert warm_up.code == 0, str(warm_up)
-    masters.append(started_pid(warm_up.stderr))
+    start_master(run_xmpp, server, env, masters)
     shared = run_xmpp("--persist", "30s", "--json", "disco", "info", server.domain, env=env)
     assert shared.code == 0, str(shared)
     assert shared.json == fresh.json  # stdout is the client's own, byte for byte the same report
@@ -158,10 +165,7 @@ def test_send_lines_reads_the_clients_stdin_through_the_master(run_xmpp, server,
     env = {"XDG_RUNTIME_DIR": str(rundir)}
     m = mark()
     with XmppClient(server, "bob") as bob:
-        warm_up = run_xmpp("--persist", "30s", "-v", "ping", server.domain, env=env)
-        assert warm_up.code == 0, str(warm_up)
-        pid = started_pid(warm_up.stderr)
-        masters.append(pid)
+        pid = start_master(run_xmpp, server, env, masters)
         run = run_xmpp("--persist", "30s", "-v", "send", "--lines", bob.jid, env=env,
                        input=f"{m} 1\n{m} 2\n{m} 3\n")
         assert run.code == 0, str(run)
@@ -178,10 +182,7 @@ def test_a_client_that_goes_away_frees_the_master(run_xmpp, spawn_xmpp, server, 
     env = {"XDG_RUNTIME_DIR": str(rundir)}
     m = mark()
     with XmppClient(server, "bob") as bob:
-        warm_up = run_xmpp("--persist", "30s", "-v", "ping", server.domain, env=env)
-        assert warm_up.code == 0, str(warm_up)
-        pid = started_pid(warm_up.stderr)
-        masters.append(pid)
+        pid = start_master(run_xmpp, server, env, masters)
         lines = spawn_xmpp("--persist", "30s", "send", "--lines", bob.jid, env=env,
                            stdin=subprocess.PIPE)
         lines.proc.stdin.write(f"{m} first\n".encode())

@@ -10,10 +10,9 @@
 #include <fmt/format.h>
 
 #include "exit_codes.hpp"
-#include "stanza/iq.hpp"
-#include "stanza/namespaces.hpp"
 #include "terminal_colour.hpp"
 #include "trace.hpp"
+#include "xep/ping/ping_ops.hpp"
 
 namespace xmpp::cli {
 
@@ -182,9 +181,7 @@ awaitable<void> Context::settle_session(stream::Session& session) {
     (void)co_await session.close();
     co_return;
   }
-  auto ping = stanza::make_iq(stanza::IqType::get, std::string(session.jid().domain()),
-                              xml::Element("ping", std::string(stanza::k_ns_ping)));
-  (void)co_await session.request(std::move(ping), stream::k_close_wait);
+  (void)co_await ping::ping(session, session.jid().domain_jid(), stream::k_close_wait);
 }
 
 void Context::close_session_soon() {

@@ -28,10 +28,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_SERVER, Server, _server_env, server_kind_to_start, sigkill_and_wait
+from conftest import (SERVER_START_S, TEST_SERVER, Server, _server_env, server_kind_to_start,
+                      sigkill_and_wait)
 
 WAIT_S = 60
-START_S = 180  # one node start (up to 120 s on a loaded CI machine) plus the join
+# One node start or join (test-server's own deadline: 120 s per wait, up to 3 tries with new
+# ports; 34 s was seen for one start on a loaded CI machine): conftest's bound for a start.
+START_S = SERVER_START_S
 NODE1_TARGET = "node1.cluster.test"
 NODE2_TARGET = "node2.cluster.test"
 

@@ -89,28 +89,19 @@ Result<Started> start_master(const Settings& settings, const std::string& path, 
     std::_Exit(exit_code(ErrorKind::software));
   }
   ::close(ready[1]);
-  char bytes[5];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const auto n = ::read(ready[0], bytes + got, sizeof bytes - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
+  const auto note = receive_startup_note(ready[0]);
   ::close(ready[0]);
   Started started;
-  int value = 0;
-  if (got == sizeof bytes) std::memcpy(&value, bytes + 1, 4);
-  if (got == sizeof bytes && bytes[0] == k_ready) {
-    started.pid = value;
+  if (note && note->kind == k_ready) {
+    started.pid = note->value;
     return started;
   }
   ::waitpid(pid, nullptr, 0);  // it has ended (or is ending): no zombie while we run
-  if (got == sizeof bytes && bytes[0] == k_failed) {
-    started.exit_code = value;
+  if (note && note->kind == k_failed) {
+    started.exit_code = note->value;
     return started;
   }
-  if (got == sizeof bytes && bytes[0] == k_taken) {
+  if (note && note->kind == k_taken) {
     started.taken = true;
     return started;
   }

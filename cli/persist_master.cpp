@@ -27,14 +27,6 @@ namespace {
 using std::chrono::steady_clock;
 using local_stream = asio::local::stream_protocol;
 
-void write_ready(int fd, char kind, int value) {
-  if (fd < 0) return;
-  char bytes[5];
-  bytes[0] = kind;
-  std::memcpy(bytes + 1, &value, 4);
-  (void)!::write(fd, bytes, sizeof bytes);
-}
-
 /// Binds and listens at `path`; -1 with errno EADDRINUSE when a live master holds it. A stale
 /// socket (nobody accepts) is replaced.
 int listen_at(const std::string& path, ino_t& inode) {
@@ -108,7 +100,7 @@ class Master {
                        fmt::format("timed out after {:g} s", m_settings.timeout.count() / 1000.0));
         print_error(error, m_settings.json, std::cerr, exit_code(error.kind));
         std::cerr.flush();
-        write_ready(ready_fd, k_failed, exit_code(error.kind));
+        send_startup_note(ready_fd, {k_failed, exit_code(error.kind)});
         unlink_socket();
         std::_Exit(exit_code(error.kind));
       });
@@ -120,13 +112,13 @@ class Master {
       print_error(opened.error(), m_settings.json, std::cerr, m_code);
       std::cerr.flush();
       unlink_socket();
-      write_ready(ready_fd, k_failed, m_code);
+      send_startup_note(ready_fd, {k_failed, m_code});
       m_ioc.stop();
       co_return;
     }
     m_session = *opened;
     detach();
-    write_ready(ready_fd, k_ready, static_cast<int>(::getpid()));
+    send_startup_note(ready_fd, {k_ready, static_cast<int>(::getpid())});
     ::close(ready_fd);
 
     wait_signal();
@@ -388,7 +380,7 @@ int run_master(const Settings& settings, const std::string& path, int ready_fd) 
   const int listen_fd = listen_at(path, inode);
   if (listen_fd < 0) {
     if (errno == EADDRINUSE) {
-      write_ready(ready_fd, k_taken, 0);
+      send_startup_note(ready_fd, {k_taken, 0});
       return k_exit_ok;
     }
     const auto error =
@@ -397,7 +389,7 @@ int run_master(const Settings& settings, const std::string& path, int ready_fd) 
     const int code = exit_code(error.kind);
     print_error(error, settings.json, std::cerr, code);
     std::cerr.flush();
-    write_ready(ready_fd, k_failed, code);
+    send_startup_note(ready_fd, {k_failed, code});
     return code;
   }
   Master master(settings, path, listen_fd, inode);

@@ -235,6 +235,29 @@ Result<Received> receive_request(int fd) {
   return out;
 }
 
+void send_startup_note(int fd, StartupNote note) {
+  if (fd < 0) return;
+  char bytes[5];
+  bytes[0] = note.kind;
+  std::memcpy(bytes + 1, &note.value, 4);
+  (void)!::write(fd, bytes, sizeof bytes);
+}
+
+std::optional<StartupNote> receive_startup_note(int fd) {
+  char bytes[5];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const auto n = ::read(fd, bytes + got, sizeof bytes - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    got += static_cast<std::size_t>(n);
+  }
+  StartupNote note;
+  note.kind = bytes[0];
+  std::memcpy(&note.value, bytes + 1, 4);
+  return note;
+}
+
 Result<void> send_reply(int fd, const Reply& reply) {
   char bytes[9];
   bytes[0] = reply.kind;

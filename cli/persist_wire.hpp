@@ -7,10 +7,15 @@
 //   reply:   one byte ('X' exited with CODE, 'D' the master's stream is dead: log in anew), the
 //            exit code and the master's pid, each 4 bytes in host order.
 //
+// And on the pipe from a freshly forked master to the process that forked it, once, the start-up
+// note: one byte (k_ready, k_failed, k_taken), then the pid or the exit code, 4 bytes in host
+// order.
+//
 // The password is never sent: the master is already logged in. Both ends are the same binary on
 // the same host (the socket is local), so no versioning or byte order is needed beyond "v1".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +57,20 @@ struct Received {
 };
 /// Reads one request (blocking; the caller sets SO_RCVTIMEO).
 Result<Received> receive_request(int fd);
+
+/// The start-up note's kinds.
+inline constexpr char k_ready = 'K';   ///< logged in and listening; the value is the pid
+inline constexpr char k_failed = 'F';  ///< could not log in (the error is on stderr); the code
+inline constexpr char k_taken = 'R';   ///< another master already listens on the path
+
+struct StartupNote {
+  char kind = 0;
+  int value = 0;
+};
+/// Writes the note on the pipe `fd` (fd < 0: nobody waits; a reader gone does not matter).
+void send_startup_note(int fd, StartupNote note);
+/// Blocks until the note; nullopt when the pipe closed before a whole one (the master died).
+std::optional<StartupNote> receive_startup_note(int fd);
 
 Result<void> send_reply(int fd, const Reply& reply);
 /// Blocks until the reply; EOF first is kind temporary, code "master_lost".

@@ -62,7 +62,10 @@ async def pump(reader, writer, delay, stats):
                 break
         await sender
     except (ConnectionError, OSError):
+        # A reset on one side: close the other, so its pump ends too instead of waiting for
+        # a peer that will never hear about it.
         sender.cancel()
+        writer.close()
     except asyncio.CancelledError:
         sender.cancel()
         raise

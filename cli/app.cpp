@@ -46,6 +46,11 @@ std::string selected_command(const CLI::App& app) {
 }  // namespace
 
 std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>& runners) {
+  return build_app(options, runners, [](std::string_view) { return true; });
+}
+
+std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>& runners,
+                                    const std::function<bool(std::string_view)>& wanted) {
   auto app = std::make_unique<CLI::App>("A command-line XMPP client: messages, rooms, pubsub, "
                                         "discovery, ad-hoc commands, file transfer "
                                         "and probes, for people and for scripts.",
@@ -61,7 +66,7 @@ std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>&
   add_global_options(*app, options);
   for (const auto& command : k_commands) {
     auto* sub = app->add_subcommand(std::string(command.name), std::string(command.summary));
-    runners.push_back(command.setup(*sub));
+    runners.push_back(wanted(command.name) ? command.setup(*sub) : Runner());
     sub->footer(
         fmt::format("The global options (see xmpp --help) may stand before or after the command.\n"
                     "More: man xmpp-{}",
@@ -78,7 +83,13 @@ std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>&
 Parsed parse_command_line(const std::vector<std::string>& args, const Environment& env) {
   GlobalOptions options;
   std::vector<Runner> runners;
-  auto app = build_app(options, runners);
+  // Only a command named somewhere in args can be the one that runs or whose help is asked
+  // for; the others need no options (most of what a short run would spend before it
+  // connects: bench/PROFILE.md, `xmpp --help`). A name that is only an option's value costs
+  // that command's set-up, nothing more.
+  auto app = build_app(options, runners, [&args](std::string_view name) {
+    return std::find(args.begin(), args.end(), name) != args.end();
+  });
   const bool json = wants_json(args);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
   try {

@@ -2,8 +2,10 @@
 // command of commands.hpp, parsed and resolved without touching the network, and run_main.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -39,6 +41,12 @@ Parsed parse_command_line(const std::vector<std::string>& args, const Environmen
 /// receives each command's run function in the order of k_commands. For parse_command_line
 /// and for tests that inspect --help.
 std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>& runners);
+
+/// The same, but only the commands `wanted` names get their arguments and options (and a
+/// runner); the others keep their name and summary, all `xmpp --help` lists, and an empty
+/// runner.
+std::unique_ptr<CLI::App> build_app(GlobalOptions& options, std::vector<Runner>& runners,
+                                    const std::function<bool(std::string_view)>& wanted);
 
 /// True when --json appears before any "--" (for errors found before or while parsing).
 bool wants_json(const std::vector<std::string>& args);

@@ -26,7 +26,8 @@ Result<Persist> parse_persist(std::string_view text);
 /// their keys are equal; the password is not part of it (the master is already logged in).
 std::string connection_key(const Settings& settings, std::string_view cwd);
 
-/// The socket's file name: the first 128 bits of SHA-256(connection_key) in hex, ".sock".
+/// The socket's file name: the version-5 UUID (SHA-1, our namespace) of connection_key in hex,
+/// ".sock".
 std::string socket_name(const Settings& settings, std::string_view cwd);
 
 /// Where the sockets live: "$XDG_RUNTIME_DIR/xmpp" when that variable is an absolute path,

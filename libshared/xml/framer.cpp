@@ -1,6 +1,7 @@
 #include "xml/framer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -18,13 +19,24 @@ bool is_ws(char c) {
 // A conservative approximation of NameStartChar / NameChar: ASCII letters, '_' and ':' start a
 // name; digits, '-' and '.' may follow; every non-ASCII byte is let through and judged by Xerces.
 // Anything else cannot be part of a name, so the framer can tell where a name ends.
+// A table, as name bytes are tested one at a time over every name and attribute name.
+constexpr unsigned char k_name_start_class = 1, k_name_class = 2;
+constexpr std::array<unsigned char, 256> k_name_classes = [] {
+  std::array<unsigned char, 256> t{};
+  for (int u = 0; u < 256; ++u) {
+    const bool start =
+        u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u == ':';
+    const bool name = start || (u >= '0' && u <= '9') || u == '-' || u == '.';
+    t[static_cast<std::size_t>(u)] =
+        static_cast<unsigned char>((start ? k_name_start_class : 0) | (name ? k_name_class : 0));
+  }
+  return t;
+}();
 bool is_name_start(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || c == '_' || c == ':';
+  return k_name_classes[static_cast<unsigned char>(c)] & k_name_start_class;
 }
 bool is_name_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return is_name_start(c) || (u >= '0' && u <= '9') || c == '-' || c == '.';
+  return k_name_classes[static_cast<unsigned char>(c)] & k_name_class;
 }
 
 char ascii_lower(char c) {
@@ -64,13 +76,19 @@ void Framer::emit(Frame::Kind kind, std::size_t begin, std::size_t end) {
   m_frames.push_back(Span{kind, begin, end});
 }
 
-std::optional<Frame> Framer::pop() {
+std::optional<Frame> Framer::peek() const {
   if (m_frames.empty()) return std::nullopt;
   const Span s = m_frames.front();
-  m_frames.pop_front();
-  m_popped = s.end;
   Frame f{s.kind, std::string_view(m_buf).substr(s.begin - m_base, s.end - s.begin), {}, s.begin};
   if (s.kind == Frame::Kind::header) f.qname = m_qname;
+  return f;
+}
+
+std::optional<Frame> Framer::pop() {
+  auto f = peek();
+  if (!f) return f;
+  m_popped = m_frames.front().end;
+  m_frames.pop_front();
   return f;
 }
 
@@ -139,16 +157,21 @@ void Framer::scan() {
   };
   while (m_state != State::failed && m_pos < end) {
     if (over_limit()) return;
-    const std::size_t limit = region_limit();
-    const std::size_t stop = std::min(end, limit);
-    const std::size_t pos = m_pos;
-    const State state = m_state;
-    if (m_state == State::markup) {
-      if (!step_markup()) return;  // waiting for the bytes that decide
-    } else {
-      step(stop);
-    }
-    if (m_pos == pos && m_state == state) return;  // waiting for more bytes
+    const std::size_t stop = std::min(end, region_limit());
+    // While a top-level element is being cut its limit stays put, so its tokens are stepped
+    // through here without recomputing it; it changes only when the element ends (or begins:
+    // a stop computed before it began is not its limit).
+    const bool was_in_element = m_in_element;
+    do {
+      const std::size_t pos = m_pos;
+      const State state = m_state;
+      if (m_state == State::markup) {
+        if (!step_markup()) return;  // waiting for the bytes that decide
+      } else {
+        step(stop);
+      }
+      if (m_pos == pos && m_state == state) return;  // waiting for more bytes
+    } while (was_in_element && m_in_element && m_state != State::failed && m_pos < stop);
   }
   if (m_state != State::failed) over_limit();
 }

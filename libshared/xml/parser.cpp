@@ -276,8 +276,10 @@ class Handler final : public xc::DefaultHandler {
     if (m_depth == root_depth() && ++m_roots > m_max_roots)
       throw Abort{"not-well-formed", "more than one element in a fragment"};
     flush_text();
-    Element e(utf8(localname), utf8(uri));
+    // Built in place on the stack: an element is moved once, into its parent, when it ends.
+    Element& e = m_stack.emplace_back(utf8(localname), utf8(uri));
     const XMLSize_t count = attrs.getLength();
+    e.reserve_attributes(count);
     for (XMLSize_t i = 0; i < count; ++i) {
       std::string ns = utf8(attrs.getURI(i));
       if (ns == k_ns_xmlns) continue;  // namespace declarations are not attributes
@@ -291,25 +293,27 @@ class Handler final : public xc::DefaultHandler {
       const auto colon = q.find(':');
       m_prefix = colon == std::string::npos ? std::string() : q.substr(0, colon);
     }
-    m_stack.push_back(std::move(e));
   }
 
   void endElement(const XMLCh* const, const XMLCh* const, const XMLCh* const) override {
     const std::size_t depth = m_depth--;
     if (depth < root_depth()) return;
     flush_text();
+    if (m_stack.size() > 1) {
+      m_stack[m_stack.size() - 2].add_child(std::move(m_stack.back()));
+      m_stack.pop_back();
+      return;
+    }
     Element e = std::move(m_stack.back());
     m_stack.pop_back();
-    if (m_stack.empty() && m_mode == Mode::batch) {
+    if (m_mode == Mode::batch) {
       // The framer's boundary and Xerces' must be the same byte: the root element ends exactly
       // where its fragment ends (Xerces has just consumed the end tag's '>').
       if (m_reader->getSrcOffset() != m_batch_ends[m_batch.size()])
         throw Abort{"not-well-formed", "fragment boundary disagreement"};
       m_batch.push_back(std::move(e));
-    } else if (m_stack.empty()) {
-      m_result = std::move(e);
     } else {
-      m_stack.back().add_child(std::move(e));
+      m_result = std::move(e);
     }
   }
 

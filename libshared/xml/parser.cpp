@@ -480,8 +480,7 @@ struct XercesParser::Impl {
     // the reader, so a peer sending ever new names would grow them without bound: start afresh
     // once they have grown by k_recycle_growth.
     if (memory.used() > recycle_at) make_reader();
-    if (mode == Handler::Mode::batch ? handler.batch().size() != ends.size()
-                                     : !handler.result())
+    if (mode == Handler::Mode::batch ? handler.batch().size() != ends.size() : !handler.result())
       return tl::unexpected(stream_error("not-well-formed", "no element"));
     return {};
   }
@@ -523,8 +522,8 @@ Result<Element> XercesParser::parse_fragment(std::string_view fragment) {
   return std::move(*m_impl->handler.result());
 }
 
-Result<std::vector<Element>> XercesParser::parse_fragments(
-    std::span<const std::string_view> fragments) {
+Result<std::vector<Element>>
+XercesParser::parse_fragments(std::span<const std::string_view> fragments) {
   auto& parts = m_impl->batch_parts;
   auto& ends = m_impl->batch_ends;
   parts.clear();

@@ -41,9 +41,13 @@ Result<StreamHeader> check_header(ParsedHeader parsed) {
   return h;
 }
 
-// At most this many bytes of consecutive fragments go to Xerces as one document (see
-// StreamParser::Impl::parse_elements); far below the memory budget's fixed part.
+// At most this many bytes and fragments go to Xerces as one document (see
+// StreamParser::Impl::parse_elements): the bytes far below the memory budget's fixed part, the
+// count so that the trees parsed ahead of next() stay about as large as one stanza's at most (64
+// KiB of "<a/>" would otherwise be 16,384 elements held at once), while the per-document set-up
+// is already shared 64 ways.
 constexpr std::size_t k_batch_bytes = 64 * 1024;
+constexpr std::size_t k_batch_fragments = 64;
 
 }  // namespace
 
@@ -57,7 +61,7 @@ struct StreamParser::Impl {
   Framer framer;
   XercesParser parser;
   std::optional<Error> dead;
-  std::deque<Parsed> parsed;  // in stream order; an error, if any, is last
+  std::deque<Parsed> parsed;     // in stream order; an error, if any, is last
   std::size_t popped_end = 0;    // stream offset where the last frame popped from the framer ends
   std::size_t returned_end = 0;  // stream offset where the last event returned by next() ends
   std::vector<Frame> batch;      // parse_elements' scratch, kept for its capacity
@@ -86,7 +90,9 @@ struct StreamParser::Impl {
     std::size_t bytes = first.bytes.size();
     while (true) {
       const auto f = framer.peek();
-      if (!f || f->kind != Frame::Kind::element || bytes + f->bytes.size() > k_batch_bytes) break;
+      if (!f || f->kind != Frame::Kind::element || bytes + f->bytes.size() > k_batch_bytes ||
+          batch.size() == k_batch_fragments)
+        break;
       batch.push_back(*framer.pop());
       bytes += f->bytes.size();
     }
@@ -115,9 +121,9 @@ struct StreamParser::Impl {
   bool add(Element element, const Frame& f) {
     const std::size_t end = f.offset + f.bytes.size();
     if (element.is("stream", k_ns_streams)) {
-      parsed.push_back(Parsed{
-          tl::unexpected(stream_error("unsupported-stanza-type", "a second stream header")),
-          f.offset, end});
+      parsed.push_back(
+          Parsed{tl::unexpected(stream_error("unsupported-stanza-type", "a second stream header")),
+                 f.offset, end});
       return false;
     }
     parsed.push_back(Parsed{std::move(element), f.offset, end});

@@ -62,6 +62,8 @@ class Element {
   Element& set_attr(std::string name, std::string value);
   Element& set_attr_ns(std::string ns, std::string name, std::string value);
   Element& remove_attr(std::string_view name);
+  /// Makes room for `n` attributes (for a parser that knows how many are coming).
+  void reserve_attributes(std::size_t n) { m_attributes.reserve(n); }
   const std::vector<Attribute>& attributes() const { return m_attributes; }
 
   /// Appends a child element and returns a reference to the stored copy (valid until the next append).

@@ -1,6 +1,7 @@
 #include "xml/framer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -18,13 +19,24 @@ bool is_ws(char c) {
 // A conservative approximation of NameStartChar / NameChar: ASCII letters, '_' and ':' start a
 // name; digits, '-' and '.' may follow; every non-ASCII byte is let through and judged by Xerces.
 // Anything else cannot be part of a name, so the framer can tell where a name ends.
+// A table, as name bytes are tested one at a time over every name and attribute name.
+constexpr unsigned char k_name_start_class = 1, k_name_class = 2;
+constexpr std::array<unsigned char, 256> k_name_classes = [] {
+  std::array<unsigned char, 256> t{};
+  for (int u = 0; u < 256; ++u) {
+    const bool start =
+        u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u == ':';
+    const bool name = start || (u >= '0' && u <= '9') || u == '-' || u == '.';
+    t[static_cast<std::size_t>(u)] =
+        static_cast<unsigned char>((start ? k_name_start_class : 0) | (name ? k_name_class : 0));
+  }
+  return t;
+}();
 bool is_name_start(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || c == '_' || c == ':';
+  return k_name_classes[static_cast<unsigned char>(c)] & k_name_start_class;
 }
 bool is_name_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return is_name_start(c) || (u >= '0' && u <= '9') || c == '-' || c == '.';
+  return k_name_classes[static_cast<unsigned char>(c)] & k_name_class;
 }
 
 char ascii_lower(char c) {
@@ -64,13 +76,19 @@ void Framer::emit(Frame::Kind kind, std::size_t begin, std::size_t end) {
   m_frames.push_back(Span{kind, begin, end});
 }
 
-std::optional<Frame> Framer::pop() {
+std::optional<Frame> Framer::peek() const {
   if (m_frames.empty()) return std::nullopt;
   const Span s = m_frames.front();
-  m_frames.pop_front();
-  m_popped = s.end;
   Frame f{s.kind, std::string_view(m_buf).substr(s.begin - m_base, s.end - s.begin), {}, s.begin};
   if (s.kind == Frame::Kind::header) f.qname = m_qname;
+  return f;
+}
+
+std::optional<Frame> Framer::pop() {
+  auto f = peek();
+  if (!f) return f;
+  m_popped = m_frames.front().end;
+  m_frames.pop_front();
   return f;
 }
 
@@ -139,16 +157,21 @@ void Framer::scan() {
   };
   while (m_state != State::failed && m_pos < end) {
     if (over_limit()) return;
-    const std::size_t limit = region_limit();
-    const std::size_t stop = std::min(end, limit);
-    const std::size_t pos = m_pos;
-    const State state = m_state;
-    if (m_state == State::markup) {
-      if (!step_markup()) return;  // waiting for the bytes that decide
-    } else {
-      step(stop);
-    }
-    if (m_pos == pos && m_state == state) return;  // waiting for more bytes
+    const std::size_t stop = std::min(end, region_limit());
+    // While a top-level element is being cut its limit stays put, so its tokens are stepped
+    // through here without recomputing it; it changes only when the element ends (or begins:
+    // a stop computed before it began is not its limit).
+    const bool was_in_element = m_in_element;
+    do {
+      const std::size_t pos = m_pos;
+      const State state = m_state;
+      if (m_state == State::markup) {
+        if (!step_markup()) return;  // waiting for the bytes that decide
+      } else {
+        step(stop);
+      }
+      if (m_pos == pos && m_state == state) return;  // waiting for more bytes
+    } while (was_in_element && m_in_element && m_state != State::failed && m_pos < stop);
   }
   if (m_state != State::failed) over_limit();
 }
@@ -377,294 +400,303 @@ std::optional<Error> check_xml_declaration(std::string_view t) {
 
 void Framer::step(std::size_t stop) {
   const char* const data = m_buf.data() - m_base;  // data[offset] is the byte at stream offset
-  switch (m_state) {
-  case State::prolog: {
-    if (m_pos == 0) {
-      // A UTF-16 or UTF-32 signature or a zero byte first: the peer is not speaking UTF-8.
-      const auto u = static_cast<unsigned char>(data[0]);
-      if (u == 0x00 || u == 0xFE || u == 0xFF) {
-        fail("unsupported-encoding", "the stream is not UTF-8");
+  // One token per turn. A case returns when it waits for bytes, fails, or may have changed the
+  // piece being cut; it breaks when its token is done and the next one can follow here.
+  for (;;) {
+    if (m_pos >= stop) return;
+    switch (m_state) {
+    case State::prolog: {
+      if (m_pos == 0) {
+        // A UTF-16 or UTF-32 signature or a zero byte first: the peer is not speaking UTF-8.
+        const auto u = static_cast<unsigned char>(data[0]);
+        if (u == 0x00 || u == 0xFE || u == 0xFF) {
+          fail("unsupported-encoding", "the stream is not UTF-8");
+          return;
+        }
+      }
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      if (data[m_pos] != '<') {
+        fail("not-well-formed", "character data before the stream header");
         return;
       }
-    }
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    if (data[m_pos] != '<') {
-      fail("not-well-formed", "character data before the stream header");
+      m_mark = m_pos;
+      m_state = State::markup;
       return;
     }
-    m_mark = m_pos;
-    m_state = State::markup;
-    return;
-  }
 
-  case State::decl: {
-    const std::size_t end = m_base + m_buf.size();
-    while (m_pos < stop) {
-      const void* q = std::memchr(data + m_pos, '?', stop - m_pos);
+    case State::decl: {
+      const std::size_t end = m_base + m_buf.size();
+      while (m_pos < stop) {
+        const void* q = std::memchr(data + m_pos, '?', stop - m_pos);
+        if (!q) {
+          m_pos = stop;
+          return;
+        }
+        const auto qp = static_cast<std::size_t>(static_cast<const char*>(q) - data);
+        if (qp + 1 >= end) {
+          m_pos = qp;  // "?" is the last byte: wait for the next one
+          return;
+        }
+        if (data[qp + 1] == '>') {
+          m_pos = qp + 2;
+          if (auto e = check_xml_declaration(std::string_view(m_buf).substr(0, m_pos))) {
+            m_state = State::failed;
+            m_error = std::move(*e);
+          } else {
+            m_state = State::prolog;
+          }
+          return;
+        }
+        m_pos = qp + 1;
+      }
+      return;
+    }
+
+    case State::markup:
+      return;  // handled by step_markup()
+
+    case State::tag_name: {
+      while (m_pos < stop && is_name_byte(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      if (!m_header_done) {
+        m_qname.assign(data + m_mark + 1, m_pos - m_mark - 1);
+      } else {
+        if (m_depth == 1 && std::string_view(data + m_mark + 1, m_pos - m_mark - 1) == m_qname) {
+          // A second stream header inside the stream (SECURITY.md row 22): never a stanza.
+          fail("unsupported-stanza-type", "a second stream header");
+          return;
+        }
+        m_open.emplace_back(m_mark + 1, m_pos - m_mark - 1);
+      }
+      const char c = data[m_pos];
+      if (is_ws(c)) {
+        ++m_pos;
+        m_state = State::tag_space;
+      } else if (c == '>') {
+        ++m_pos;
+        start_tag_done(false);
+      } else if (c == '/') {
+        ++m_pos;
+        m_state = State::empty_slash;
+      } else {
+        fail("not-well-formed", "invalid character in an element name");
+      }
+      break;
+    }
+
+    case State::tag_space: {
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      const char c = data[m_pos];
+      if (c == '>') {
+        ++m_pos;
+        start_tag_done(false);
+      } else if (c == '/') {
+        ++m_pos;
+        m_state = State::empty_slash;
+      } else if (is_name_start(c)) {
+        // Counted as each attribute begins, before its value is buffered (row 16).
+        if (++m_attrs > m_limits.max_attributes) {
+          fail("policy-violation",
+               "more than " + std::to_string(m_limits.max_attributes) + " attributes");
+          return;
+        }
+        ++m_pos;
+        m_state = State::attr_name;
+      } else {
+        fail("not-well-formed", "invalid character in a start tag");
+      }
+      break;
+    }
+
+    case State::attr_name: {
+      while (m_pos < stop && is_name_byte(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      const char c = data[m_pos];
+      if (is_ws(c)) {
+        ++m_pos;
+        m_state = State::attr_name_space;
+      } else if (c == '=') {
+        ++m_pos;
+        m_state = State::attr_eq;
+      } else {
+        fail("not-well-formed", "invalid character in an attribute name");
+      }
+      break;
+    }
+
+    case State::attr_name_space: {
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      if (data[m_pos] != '=') {
+        fail("not-well-formed", "attribute without a value");
+        return;
+      }
+      ++m_pos;
+      m_state = State::attr_eq;
+      break;
+    }
+
+    case State::attr_eq: {
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      const char c = data[m_pos];
+      if (c != '\'' && c != '"') {
+        fail("not-well-formed", "attribute value not quoted");
+        return;
+      }
+      m_quote = c;
+      ++m_pos;
+      m_state = State::attr_value;
+      break;
+    }
+
+    case State::attr_value: {
+      // '>' and "/>" inside a quoted value are data; '<' is never allowed there (XML 1.0 AttValue).
+      const void* q = std::memchr(data + m_pos, m_quote, stop - m_pos);
+      const std::size_t until =
+          q ? static_cast<std::size_t>(static_cast<const char*>(q) - data) : stop;
+      if (std::memchr(data + m_pos, '<', until - m_pos)) {
+        fail("not-well-formed", "'<' in an attribute value");
+        return;
+      }
       if (!q) {
         m_pos = stop;
         return;
       }
-      const auto qp = static_cast<std::size_t>(static_cast<const char*>(q) - data);
-      if (qp + 1 >= end) {
-        m_pos = qp;  // "?" is the last byte: wait for the next one
-        return;
-      }
-      if (data[qp + 1] == '>') {
-        m_pos = qp + 2;
-        if (auto e = check_xml_declaration(std::string_view(m_buf).substr(0, m_pos))) {
-          m_state = State::failed;
-          m_error = std::move(*e);
-        } else {
-          m_state = State::prolog;
-        }
-        return;
-      }
-      m_pos = qp + 1;
+      m_pos = until + 1;
+      m_state = State::after_value;
+      break;
     }
-    return;
-  }
 
-  case State::markup:
-    return;  // handled by step_markup()
-
-  case State::tag_name: {
-    while (m_pos < stop && is_name_byte(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    if (!m_header_done) {
-      m_qname.assign(data + m_mark + 1, m_pos - m_mark - 1);
-    } else {
-      if (m_depth == 1 && std::string_view(data + m_mark + 1, m_pos - m_mark - 1) == m_qname) {
-        // A second stream header inside the stream (SECURITY.md row 22): never a stanza.
-        fail("unsupported-stanza-type", "a second stream header");
-        return;
+    case State::after_value: {
+      const char c = data[m_pos];
+      if (is_ws(c)) {
+        ++m_pos;
+        m_state = State::tag_space;
+      } else if (c == '>') {
+        ++m_pos;
+        start_tag_done(false);
+      } else if (c == '/') {
+        ++m_pos;
+        m_state = State::empty_slash;
+      } else {
+        fail("not-well-formed", "attributes not separated by whitespace");
       }
-      m_open.emplace_back(m_mark + 1, m_pos - m_mark - 1);
+      break;
     }
-    const char c = data[m_pos];
-    if (is_ws(c)) {
-      ++m_pos;
-      m_state = State::tag_space;
-    } else if (c == '>') {
-      ++m_pos;
-      start_tag_done(false);
-    } else if (c == '/') {
-      ++m_pos;
-      m_state = State::empty_slash;
-    } else {
-      fail("not-well-formed", "invalid character in an element name");
-    }
-    return;
-  }
 
-  case State::tag_space: {
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    const char c = data[m_pos];
-    if (c == '>') {
-      ++m_pos;
-      start_tag_done(false);
-    } else if (c == '/') {
-      ++m_pos;
-      m_state = State::empty_slash;
-    } else if (is_name_start(c)) {
-      // Counted as each attribute begins, before its value is buffered (row 16).
-      if (++m_attrs > m_limits.max_attributes) {
-        fail("policy-violation",
-             "more than " + std::to_string(m_limits.max_attributes) + " attributes");
+    case State::empty_slash: {
+      if (data[m_pos] != '>') {
+        fail("not-well-formed", "'/' not followed by '>' in a start tag");
         return;
       }
       ++m_pos;
-      m_state = State::attr_name;
-    } else {
-      fail("not-well-formed", "invalid character in a start tag");
+      start_tag_done(true);
+      break;
     }
-    return;
-  }
 
-  case State::attr_name: {
-    while (m_pos < stop && is_name_byte(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    const char c = data[m_pos];
-    if (is_ws(c)) {
-      ++m_pos;
-      m_state = State::attr_name_space;
-    } else if (c == '=') {
-      ++m_pos;
-      m_state = State::attr_eq;
-    } else {
-      fail("not-well-formed", "invalid character in an attribute name");
+    case State::end_name: {
+      if (m_pos == m_mark + 2 && !is_name_start(data[m_pos])) {
+        fail("not-well-formed", "invalid end tag");
+        return;
+      }
+      while (m_pos < stop && is_name_byte(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      m_name_end = m_pos;
+      const char c = data[m_pos];
+      if (is_ws(c)) {
+        ++m_pos;
+        m_state = State::end_space;
+      } else if (c == '>') {
+        ++m_pos;
+        end_tag_done();
+      } else {
+        fail("not-well-formed", "invalid character in an end tag");
+      }
+      break;
     }
-    return;
-  }
 
-  case State::attr_name_space: {
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    if (data[m_pos] != '=') {
-      fail("not-well-formed", "attribute without a value");
-      return;
-    }
-    ++m_pos;
-    m_state = State::attr_eq;
-    return;
-  }
-
-  case State::attr_eq: {
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    const char c = data[m_pos];
-    if (c != '\'' && c != '"') {
-      fail("not-well-formed", "attribute value not quoted");
-      return;
-    }
-    m_quote = c;
-    ++m_pos;
-    m_state = State::attr_value;
-    return;
-  }
-
-  case State::attr_value: {
-    // '>' and "/>" inside a quoted value are data; '<' is never allowed there (XML 1.0 AttValue).
-    const void* q = std::memchr(data + m_pos, m_quote, stop - m_pos);
-    const std::size_t until =
-        q ? static_cast<std::size_t>(static_cast<const char*>(q) - data) : stop;
-    if (std::memchr(data + m_pos, '<', until - m_pos)) {
-      fail("not-well-formed", "'<' in an attribute value");
-      return;
-    }
-    if (!q) {
-      m_pos = stop;
-      return;
-    }
-    m_pos = until + 1;
-    m_state = State::after_value;
-    return;
-  }
-
-  case State::after_value: {
-    const char c = data[m_pos];
-    if (is_ws(c)) {
-      ++m_pos;
-      m_state = State::tag_space;
-    } else if (c == '>') {
-      ++m_pos;
-      start_tag_done(false);
-    } else if (c == '/') {
-      ++m_pos;
-      m_state = State::empty_slash;
-    } else {
-      fail("not-well-formed", "attributes not separated by whitespace");
-    }
-    return;
-  }
-
-  case State::empty_slash: {
-    if (data[m_pos] != '>') {
-      fail("not-well-formed", "'/' not followed by '>' in a start tag");
-      return;
-    }
-    ++m_pos;
-    start_tag_done(true);
-    return;
-  }
-
-  case State::end_name: {
-    if (m_pos == m_mark + 2 && !is_name_start(data[m_pos])) {
-      fail("not-well-formed", "invalid end tag");
-      return;
-    }
-    while (m_pos < stop && is_name_byte(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    m_name_end = m_pos;
-    const char c = data[m_pos];
-    if (is_ws(c)) {
-      ++m_pos;
-      m_state = State::end_space;
-    } else if (c == '>') {
+    case State::end_space: {
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      if (data[m_pos] != '>') {
+        fail("not-well-formed", "invalid character in an end tag");
+        return;
+      }
       ++m_pos;
       end_tag_done();
-    } else {
-      fail("not-well-formed", "invalid character in an end tag");
+      break;
     }
-    return;
-  }
 
-  case State::end_space: {
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    if (data[m_pos] != '>') {
-      fail("not-well-formed", "invalid character in an end tag");
+    case State::cdata: {
+      // CDATA content may hold '<', '&' and lone ']' or '>'; it ends at the first "]]>".
+      while (m_pos < stop) {
+        const void* g = std::memchr(data + m_pos, '>', stop - m_pos);
+        if (!g) {
+          m_pos = stop;
+          return;
+        }
+        const auto gp = static_cast<std::size_t>(static_cast<const char*>(g) - data);
+        m_pos = gp + 1;
+        if (gp >= m_mark + 2 && data[gp - 1] == ']' && data[gp - 2] == ']') {
+          m_state = State::content;
+          return;
+        }
+      }
       return;
     }
-    ++m_pos;
-    end_tag_done();
-    return;
-  }
 
-  case State::cdata: {
-    // CDATA content may hold '<', '&' and lone ']' or '>'; it ends at the first "]]>".
-    while (m_pos < stop) {
-      const void* g = std::memchr(data + m_pos, '>', stop - m_pos);
-      if (!g) {
+    case State::level0: {
+      // Whitespace keepalives between top-level elements are skipped (RFC 6120 §4.6.1).
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      if (data[m_pos] != '<') {
+        fail("not-well-formed", "character data between top-level elements");
+        return;
+      }
+      m_mark = m_pos;
+      m_state = State::markup;
+      return;
+    }
+
+    case State::content: {
+      const void* lt = std::memchr(data + m_pos, '<', stop - m_pos);
+      if (!lt) {
         m_pos = stop;
         return;
       }
-      const auto gp = static_cast<std::size_t>(static_cast<const char*>(g) - data);
-      m_pos = gp + 1;
-      if (gp >= m_mark + 2 && data[gp - 1] == ']' && data[gp - 2] == ']') {
-        m_state = State::content;
-        return;
-      }
+      m_pos = static_cast<std::size_t>(static_cast<const char*>(lt) - data);
+      m_mark = m_pos;
+      m_state = State::markup;
+      break;
     }
-    return;
-  }
 
-  case State::level0: {
-    // Whitespace keepalives between top-level elements are skipped (RFC 6120 §4.6.1).
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    if (data[m_pos] != '<') {
-      fail("not-well-formed", "character data between top-level elements");
+    case State::after_end: {
+      while (m_pos < stop && is_ws(data[m_pos]))
+        ++m_pos;
+      if (m_pos == stop) return;
+      fail("not-well-formed", "data after the end of the stream");
       return;
     }
-    m_mark = m_pos;
-    m_state = State::markup;
-    return;
-  }
 
-  case State::content: {
-    const void* lt = std::memchr(data + m_pos, '<', stop - m_pos);
-    if (!lt) {
-      m_pos = stop;
+    case State::failed:
       return;
     }
-    m_pos = static_cast<std::size_t>(static_cast<const char*>(lt) - data);
-    m_mark = m_pos;
-    m_state = State::markup;
-    return;
-  }
-
-  case State::after_end: {
-    while (m_pos < stop && is_ws(data[m_pos]))
-      ++m_pos;
-    if (m_pos == stop) return;
-    fail("not-well-formed", "data after the end of the stream");
-    return;
-  }
-
-  case State::failed:
-    return;
+    // Inside a top-level element the piece and its limit (`stop`) stay the same until it ends, so
+    // its tokens, markup included, are stepped through in this loop rather than by scan().
+    if (!m_in_element || m_state == State::failed) return;
+    if (m_state == State::markup && !step_markup()) return;
   }
 }
 

@@ -61,6 +61,8 @@ class Framer {
   void feed(std::string_view bytes);
   /// The next frame in stream order, or nullopt.
   std::optional<Frame> pop();
+  /// The frame pop() would return next, left in place; nullopt when none is waiting.
+  std::optional<Frame> peek() const;
   /// True when a frame is waiting for pop().
   bool has_frame() const { return !m_frames.empty(); }
   /// The violation, if one was found (frames before it may still be waiting).

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,32 +71,50 @@ struct Abort {
 };
 
 void append_utf8(std::string& out, const XMLCh* s, std::size_t n) {
-  out.reserve(out.size() + n);
-  for (std::size_t i = 0; i < n; ++i) {
-    char32_t c = s[i];
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      continue;
-    }
+  // Written through a pointer into room made once: an ASCII unit gives 1 byte, any other at most
+  // 3 (a surrogate pair, two units, gives 4). Sizing the ASCII prefix exactly keeps short names in
+  // the string's inline buffer.
+  std::size_t ascii = 0;
+  for (std::uint64_t w; ascii + 4 <= n; ascii += 4) {  // four units at a time
+    std::memcpy(&w, s + ascii, sizeof w);
+    if (w & 0xFF80FF80FF80FF80) break;
+  }
+  while (ascii < n && s[ascii] < 0x80)
+    ++ascii;
+  const std::size_t old_size = out.size();
+  out.resize(old_size + ascii + 3 * (n - ascii));
+  char* const begin = out.data();
+  char* p = begin + old_size;
+  for (std::size_t k = 0; k < ascii; ++k)
+    p[k] = static_cast<char>(s[k]);
+  p += ascii;
+  std::size_t i = ascii;
+  while (i < n) {
+    // The common case: a run of ASCII, copied unit by unit without the branches below.
+    while (i < n && s[i] < 0x80)
+      *p++ = static_cast<char>(s[i++]);
+    if (i == n) break;
+    char32_t c = s[i++];
     if (c >= 0xD800 && c <= 0xDFFF) {
       // Xerces validated the input, so only a well-formed surrogate pair can get here.
-      if (c > 0xDBFF || i + 1 >= n || s[i + 1] < 0xDC00 || s[i + 1] > 0xDFFF)
+      if (c > 0xDBFF || i >= n || s[i] < 0xDC00 || s[i] > 0xDFFF)
         throw Abort{"not-well-formed", "invalid character"};
-      c = 0x10000 + ((c - 0xD800) << 10) + (static_cast<char32_t>(s[i + 1]) - 0xDC00);
+      c = 0x10000 + ((c - 0xD800) << 10) + (static_cast<char32_t>(s[i]) - 0xDC00);
       ++i;
     }
     if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      *p++ = static_cast<char>(0xC0 | (c >> 6));
     } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      *p++ = static_cast<char>(0xE0 | (c >> 12));
+      *p++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
     } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      *p++ = static_cast<char>(0xF0 | (c >> 18));
+      *p++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      *p++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
     }
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    *p++ = static_cast<char>(0x80 | (c & 0x3F));
   }
+  out.resize(static_cast<std::size_t>(p - begin));
 }
 
 std::size_t xml_len(const XMLCh* s) {
@@ -167,10 +186,11 @@ class CountingMemoryManager final : public xc::MemoryManager {
   std::vector<void*> m_cache;  // freed large blocks kept for reuse (size in their header)
 };
 
-// Reads the wrapper start tag, the fragment and the wrapper end tag without copying them together.
+// Reads the wrapper start tag, the fragments and the wrapper end tag without copying them
+// together. The parts are not owned: they outlive the parse.
 class SegmentStream final : public xc::BinInputStream {
  public:
-  explicit SegmentStream(const std::array<std::string_view, 3>& parts) : m_parts(parts) {}
+  explicit SegmentStream(std::span<const std::string_view> parts) : m_parts(parts) {}
   XMLFilePos curPos() const override { return m_read; }
   XMLSize_t readBytes(XMLByte* const to, const XMLSize_t max) override {
     XMLSize_t n = 0;
@@ -192,7 +212,7 @@ class SegmentStream final : public xc::BinInputStream {
   const XMLCh* getContentType() const override { return nullptr; }
 
  private:
-  std::array<std::string_view, 3> m_parts;
+  std::span<const std::string_view> m_parts;
   std::size_t m_index = 0;
   std::size_t m_offset = 0;
   XMLFilePos m_read = 0;
@@ -200,7 +220,7 @@ class SegmentStream final : public xc::BinInputStream {
 
 class SegmentSource final : public xc::InputSource {
  public:
-  SegmentSource(const std::array<std::string_view, 3>& parts, xc::MemoryManager* memory)
+  SegmentSource(std::span<const std::string_view> parts, xc::MemoryManager* memory)
       : xc::InputSource(memory), m_parts(parts) {
     // XMPP is UTF-8 only (RFC 6120 §11.6): a forced encoding also skips BOM/encoding sniffing.
     setEncoding(u"UTF-8");
@@ -211,7 +231,7 @@ class SegmentSource final : public xc::InputSource {
   }
 
  private:
-  std::array<std::string_view, 3> m_parts;
+  std::span<const std::string_view> m_parts;
 };
 
 // Nothing is ever loaded from outside: DTDs, external entities, schemas (SECURITY.md row 2, 3).
@@ -224,19 +244,28 @@ class RefusingResolver final : public xc::XMLEntityResolver {
 
 class Handler final : public xc::DefaultHandler {
  public:
-  enum class Mode { header, fragment, document };
+  /// batch: several fragments in one wrapper, each root element ending exactly at the stream
+  /// offset given for it in begin().
+  enum class Mode { header, fragment, batch, document };
 
-  void begin(Mode mode) {
+  void begin(Mode mode, std::span<const std::size_t> batch_ends = {}) {
     m_mode = mode;
     m_depth = 0;
     m_roots = 0;
+    m_max_roots = mode == Mode::batch ? batch_ends.size() : 1;
+    m_batch_ends = batch_ends;
     m_stack.clear();
     m_text.clear();
     m_result.reset();
+    m_batch.clear();
+    m_batch.reserve(batch_ends.size());
     m_prefix.clear();
     m_namespaces.clear();
   }
+  /// Where batch mode reads Xerces' byte offset (set once per reader).
+  void set_reader(const xc::SAX2XMLReader* reader) { m_reader = reader; }
   std::optional<Element>& result() { return m_result; }
+  std::vector<Element>& batch() { return m_batch; }
   std::string& prefix() { return m_prefix; }
   std::map<std::string, std::string>& namespaces() { return m_namespaces; }
 
@@ -244,11 +273,13 @@ class Handler final : public xc::DefaultHandler {
                     const xc::Attributes& attrs) override {
     ++m_depth;
     if (m_depth < root_depth()) return;  // the wrapper
-    if (m_depth == root_depth() && ++m_roots > 1)
+    if (m_depth == root_depth() && ++m_roots > m_max_roots)
       throw Abort{"not-well-formed", "more than one element in a fragment"};
     flush_text();
-    Element e(utf8(localname), utf8(uri));
+    // Built in place on the stack: an element is moved once, into its parent, when it ends.
+    Element& e = m_stack.emplace_back(utf8(localname), utf8(uri));
     const XMLSize_t count = attrs.getLength();
+    e.reserve_attributes(count);
     for (XMLSize_t i = 0; i < count; ++i) {
       std::string ns = utf8(attrs.getURI(i));
       if (ns == k_ns_xmlns) continue;  // namespace declarations are not attributes
@@ -262,19 +293,27 @@ class Handler final : public xc::DefaultHandler {
       const auto colon = q.find(':');
       m_prefix = colon == std::string::npos ? std::string() : q.substr(0, colon);
     }
-    m_stack.push_back(std::move(e));
   }
 
   void endElement(const XMLCh* const, const XMLCh* const, const XMLCh* const) override {
     const std::size_t depth = m_depth--;
     if (depth < root_depth()) return;
     flush_text();
+    if (m_stack.size() > 1) {
+      m_stack[m_stack.size() - 2].add_child(std::move(m_stack.back()));
+      m_stack.pop_back();
+      return;
+    }
     Element e = std::move(m_stack.back());
     m_stack.pop_back();
-    if (m_stack.empty()) {
-      m_result = std::move(e);
+    if (m_mode == Mode::batch) {
+      // The framer's boundary and Xerces' must be the same byte: the root element ends exactly
+      // where its fragment ends (Xerces has just consumed the end tag's '>').
+      if (m_reader->getSrcOffset() != m_batch_ends[m_batch.size()])
+        throw Abort{"not-well-formed", "fragment boundary disagreement"};
+      m_batch.push_back(std::move(e));
     } else {
-      m_stack.back().add_child(std::move(e));
+      m_result = std::move(e);
     }
   }
 
@@ -320,7 +359,9 @@ class Handler final : public xc::DefaultHandler {
   }
 
  private:
-  std::size_t root_depth() const { return m_mode == Mode::fragment ? 2 : 1; }
+  std::size_t root_depth() const {
+    return m_mode == Mode::fragment || m_mode == Mode::batch ? 2 : 1;
+  }
 
   void flush_text() {
     if (m_text.empty()) return;
@@ -337,6 +378,10 @@ class Handler final : public xc::DefaultHandler {
   Mode m_mode = Mode::document;
   std::size_t m_depth = 0;
   std::size_t m_roots = 0;
+  std::size_t m_max_roots = 1;
+  std::span<const std::size_t> m_batch_ends;
+  const xc::SAX2XMLReader* m_reader = nullptr;
+  std::vector<Element> m_batch;
   std::vector<Element> m_stack;
   std::u16string m_text;
   std::optional<Element> m_result;
@@ -355,6 +400,8 @@ struct XercesParser::Impl {
   bool broken = false;
   std::size_t recycle_at = 0;
   std::string wrapper_open = "<w>";
+  std::vector<std::string_view> batch_parts;  // parse_fragments' input, kept for its capacity
+  std::vector<std::size_t> batch_ends;
 
   Impl() { make_reader(); }
   ~Impl() { delete reader; }
@@ -392,6 +439,7 @@ struct XercesParser::Impl {
     XMLSize_t low_water_mark = 0;
     reader->setProperty(xc::XMLUni::fgXercesLowWaterMark, &low_water_mark);
     reader->setContentHandler(&handler);
+    handler.set_reader(reader);
     reader->setErrorHandler(&handler);
     reader->setEntityResolver(&handler);
     reader->setLexicalHandler(&handler);
@@ -401,7 +449,8 @@ struct XercesParser::Impl {
       impl->setXMLEntityResolver(&resolver);
   }
 
-  Result<void> run(const std::array<std::string_view, 3>& parts, Handler::Mode mode) {
+  Result<void> run(std::span<const std::string_view> parts, Handler::Mode mode,
+                   std::span<const std::size_t> ends = {}) {
     // Xerces' UTF-8 decoder is not trusted: depending on where an invalid sequence falls in its
     // buffer it may drop the bytes instead of failing (seen with a 0xF7 lead byte inside an
     // attribute value). Every character of an XML document must be a Char (XML 1.0 §2.2), so
@@ -412,7 +461,7 @@ struct XercesParser::Impl {
             stream_error("not-well-formed", "invalid UTF-8 or a character XML 1.0 does not allow"));
     // After an exception escaped Xerces mid-parse, start from a fresh reader.
     if (broken) make_reader();
-    handler.begin(mode);
+    handler.begin(mode, ends);
     broken = true;
     try {
       SegmentSource source(parts, &memory);
@@ -431,7 +480,8 @@ struct XercesParser::Impl {
     // the reader, so a peer sending ever new names would grow them without bound: start afresh
     // once they have grown by k_recycle_growth.
     if (memory.used() > recycle_at) make_reader();
-    if (!handler.result()) return tl::unexpected(stream_error("not-well-formed", "no element"));
+    if (mode == Handler::Mode::batch ? handler.batch().size() != ends.size() : !handler.result())
+      return tl::unexpected(stream_error("not-well-formed", "no element"));
     return {};
   }
 };
@@ -447,7 +497,8 @@ Result<ParsedHeader> XercesParser::parse_header(std::string_view header, std::st
                                                 bool self_closed) {
   std::string close;
   if (!self_closed) close = "</" + std::string(qname) + ">";
-  auto r = m_impl->run({header, close, {}}, Handler::Mode::header);
+  const std::array<std::string_view, 2> parts{header, close};
+  auto r = m_impl->run(parts, Handler::Mode::header);
   if (!r) return tl::unexpected(r.error());
   auto& h = m_impl->handler;
   return ParsedHeader{std::move(*h.result()), std::move(h.prefix()), std::move(h.namespaces())};
@@ -465,9 +516,29 @@ void XercesParser::set_context(const std::map<std::string, std::string>& namespa
 }
 
 Result<Element> XercesParser::parse_fragment(std::string_view fragment) {
-  auto r = m_impl->run({m_impl->wrapper_open, fragment, k_wrapper_close}, Handler::Mode::fragment);
+  const std::array<std::string_view, 3> parts{m_impl->wrapper_open, fragment, k_wrapper_close};
+  auto r = m_impl->run(parts, Handler::Mode::fragment);
   if (!r) return tl::unexpected(r.error());
   return std::move(*m_impl->handler.result());
+}
+
+Result<std::vector<Element>>
+XercesParser::parse_fragments(std::span<const std::string_view> fragments) {
+  auto& parts = m_impl->batch_parts;
+  auto& ends = m_impl->batch_ends;
+  parts.clear();
+  ends.clear();
+  parts.push_back(m_impl->wrapper_open);
+  std::size_t offset = m_impl->wrapper_open.size();
+  for (const std::string_view f : fragments) {
+    parts.push_back(f);
+    offset += f.size();
+    ends.push_back(offset);
+  }
+  parts.push_back(k_wrapper_close);
+  auto r = m_impl->run(parts, Handler::Mode::batch, ends);
+  if (!r) return tl::unexpected(r.error());
+  return std::move(m_impl->handler.batch());
 }
 
 Result<Element> XercesParser::parse_document(std::string_view document) {
@@ -480,7 +551,8 @@ Result<Element> XercesParser::parse_document(std::string_view document) {
       return tl::unexpected(stream_error("not-well-formed", "unterminated XML declaration"));
     if (auto e = check_xml_declaration(document.substr(0, end + 2))) return tl::unexpected(*e);
   }
-  auto r = m_impl->run({document, {}, {}}, Handler::Mode::document);
+  const std::array<std::string_view, 1> parts{document};
+  auto r = m_impl->run(parts, Handler::Mode::document);
   if (!r) return tl::unexpected(r.error());
   return std::move(*m_impl->handler.result());
 }

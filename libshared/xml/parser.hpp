@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "xml/element.hpp"
@@ -45,6 +47,14 @@ class XercesParser {
   /// Parses one top-level fragment inside a wrapper that carries the context's namespace
   /// declarations. Accepted only if Xerces reads exactly one element spanning the whole fragment.
   Result<Element> parse_fragment(std::string_view fragment);
+
+  /// Parses consecutive top-level fragments inside one wrapper, one Xerces document for all of
+  /// them, which saves parse_fragment's per-document set-up. Succeeds only if Xerces reads exactly
+  /// one element per fragment, each ending at the very byte where its fragment ends (Xerces'
+  /// source offset is checked at each end tag). Any error is only a hint that some fragment is
+  /// wrong: the caller then parses them one by one with parse_fragment, which alone decides which
+  /// fragment fails and how.
+  Result<std::vector<Element>> parse_fragments(std::span<const std::string_view> fragments);
 
   /// Parses a standalone document with the same configuration and returns its root element.
   /// Comments, processing instructions and DOCTYPE are rejected as restricted-xml here too.

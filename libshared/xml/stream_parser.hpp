@@ -112,6 +112,7 @@ class StreamParser {
 
  private:
   struct Impl;
+  Result<std::optional<StreamEvent>> take_parsed();
   Impl* m_impl;
 };
 

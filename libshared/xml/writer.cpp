@@ -1,5 +1,7 @@
 #include "xml/writer.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -229,8 +231,21 @@ class Writer {
 }  // namespace
 
 bool is_xml_text(std::string_view text) {
+  constexpr std::uint64_t k_ones = 0x0101010101010101;
+  constexpr std::uint64_t k_high = 0x8080808080808080;
   std::size_t i = 0;
   while (i < text.size()) {
+    // Eight bytes at a time while all are printable ASCII (0x20-0x7F): no byte has its high bit
+    // set and none is below 0x20 (a byte below 0x20 borrows into its own high bit in w - 0x20..;
+    // the test is exact as a whole). Anything else goes through the code-point check below.
+    if (text.size() - i >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, text.data() + i, sizeof w);
+      if (((w | ((w - 0x20 * k_ones) & ~w)) & k_high) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const auto b = static_cast<unsigned char>(text[i]);
     if (b >= 0x20 && b < 0x80) {  // the common case
       ++i;

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "xml/parser.hpp"
 #include "xml/writer.hpp"
@@ -53,6 +55,40 @@ TEST_CASE("parse_fragment: exactly one element spanning the fragment, in the hea
   CHECK(p.parse_fragment("<a></w><w>").error().condition == "not-well-formed");
   CHECK(p.parse_fragment("").error().condition == "not-well-formed");
   CHECK(p.parse_fragment("<a/><!-- x -->").error().condition == "restricted-xml");
+  auto m = p.parse_fragment("<message/>");
+  REQUIRE(m);
+  CHECK(m->is("message", "jabber:client"));
+}
+
+TEST_CASE("parse_fragments: one element per fragment, ending where its fragment ends") {
+  XercesParser p;
+  p.set_context({{"", "jabber:client"}, {"q", "urn:q"}});
+  using V = std::vector<std::string_view>;
+  auto ok =
+      p.parse_fragments(V{"<message id='1'><q:x/></message>", "<iq xmlns:q='urn:r'><q:y/></iq>",
+                          "<presence>\xE2\x82\xAC\r\n&amp;<![CDATA[<]]></presence>"});
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 3);
+  CHECK((*ok)[0].is("message", "jabber:client"));
+  CHECK((*ok)[0].child("x", "urn:q"));
+  CHECK((*ok)[1].child("y", "urn:r"));  // a fragment's own declarations stay its own
+  CHECK((*ok)[2].text() == "\xE2\x82\xAC\n&<");
+  // The framer's boundaries must be Xerces' too, or the batch is refused (the caller then
+  // parses one by one): an element spanning two fragments, two elements in one, text between.
+  CHECK(!p.parse_fragments(V{"<a>", "</a>"}));
+  CHECK(!p.parse_fragments(V{"<a><b/>", "</a>", "<c/>"}));
+  CHECK(!p.parse_fragments(V{"<a/><b/>", "<c/>"}));
+  CHECK(!p.parse_fragments(V{"<a/>", "<b/><c/>"}));
+  CHECK(!p.parse_fragments(V{"<a/>x", "<b/>"}));
+  CHECK(!p.parse_fragments(V{"<a/>", " <b/>"}));
+  CHECK(!p.parse_fragments(V{"<a/>", "<b>&lol;</b>"}));
+  CHECK(!p.parse_fragments(V{"<a/>", "<b><!-- c --></b>"}));
+  CHECK(!p.parse_fragments(V{"<q:a/>", "<z:b/>"}));
+  // One element across a 4-byte character at the boundary: offsets are bytes, not UTF-16 units.
+  auto wide = p.parse_fragments(V{"<a>\xF0\x9F\x98\x80</a>", "<b>\xF0\x9F\x98\x80</b>"});
+  REQUIRE(wide);
+  CHECK((*wide)[1].text() == "\xF0\x9F\x98\x80");
+  // The reader is usable again after each refusal.
   auto m = p.parse_fragment("<message/>");
   REQUIRE(m);
   CHECK(m->is("message", "jabber:client"));

@@ -631,6 +631,46 @@ TEST_CASE("row 23: bytes after <proceed/> are reported, never parsed") {
   CHECK(!*p.next());
 }
 
+TEST_CASE("stanzas parsed ahead together: the same events, errors and buffered() as one by one") {
+  // StreamParser parses the fragments waiting in one read as one Xerces document (at most 64 of
+  // them, 64 KiB); a bad one anywhere must still end the stream exactly after the ones before it.
+  auto stanza = [](int i) {
+    return "<message id='" + std::to_string(i) + "'><body>" +
+           std::string(static_cast<std::size_t>(i * 37 % 1500), 'x') + "</body></message>";
+  };
+  for (const int bad_at : {-1, 0, 1, 2, 63, 64, 65, 130, 199}) {
+    CAPTURE(bad_at);
+    std::string body;
+    for (int i = 0; i < 200; ++i)
+      body += i == bad_at ? "<message><body>&lol;</body></message>" : stanza(i);
+    const std::string input = stream(body + " ");
+    StreamParser p(Limits{});
+    REQUIRE(p.feed(input));
+    auto header = p.next();
+    REQUIRE(header);
+    REQUIRE(*header);
+    CHECK(p.buffered() == input.size() - (*header)->end);
+    int seen = 0;
+    std::string condition;
+    for (;;) {
+      auto e = p.next();
+      if (!e) {
+        condition = e.error().condition;
+        break;
+      }
+      if (!*e) break;
+      REQUIRE((*e)->kind == K::element);
+      CHECK((*e)->element->attr("id") == std::to_string(seen));
+      CHECK(input.substr((*e)->begin, (*e)->end - (*e)->begin) == stanza(seen));
+      CHECK(p.buffered() == input.size() - (*e)->end);
+      ++seen;
+    }
+    CHECK(seen == (bad_at < 0 ? 200 : bad_at));
+    CHECK(condition == (bad_at < 0 ? "" : "not-well-formed"));
+    if (bad_at < 0) CHECK(p.buffered() == 1);  // the trailing whitespace
+  }
+}
+
 TEST_CASE("top-level character data and CDATA are not-well-formed") {
   expect_stream_error("text", "not-well-formed");
   expect_stream_error("&amp;", "not-well-formed");

@@ -194,11 +194,61 @@ struct Room {
 
 }  // namespace
 
+void SentLog::push_back(const SentMessage& m) {
+  Entry e;
+  e.index = m.index;
+  e.line = m.line.value_or(0);
+  auto known = m_to_index.find(m.to);
+  if (known == m_to_index.end()) {
+    known = m_to_index.emplace(m.to, static_cast<std::uint32_t>(m_to.size())).first;
+    m_to.push_back(m.to);
+  }
+  e.to = known->second;
+  e.receipt = m.receipt ? static_cast<std::int8_t>(*m.receipt) : std::int8_t{-1};
+  if (m.id.size() <= k_inline_id) {
+    e.id_size = static_cast<std::uint8_t>(m.id.size());
+    std::copy(m.id.begin(), m.id.end(), e.id);
+  } else {
+    e.id_size = k_inline_id + 1;
+    e.long_id = static_cast<std::uint32_t>(m_long_ids.size());
+    m_long_ids.push_back(m.id);
+  }
+  m_entries.push_back(e);
+}
+
+SentMessage SentLog::at(std::size_t i) const {
+  const Entry& e = m_entries[i];
+  SentMessage m;
+  if (e.line != 0) m.line = static_cast<std::size_t>(e.line);
+  m.to = m_to[e.to];
+  m.id = e.id_size <= k_inline_id ? std::string(e.id, e.id_size) : m_long_ids[e.long_id];
+  m.state = stream::DeliveryState::acked;
+  if (e.receipt >= 0) m.receipt = e.receipt == 1;
+  m.index = static_cast<std::size_t>(e.index);
+  return m;
+}
+
+void SentLog::erase_index(std::size_t index) {
+  for (auto it = m_entries.rbegin(); it != m_entries.rend(); ++it)
+    if (it->index == index) {
+      m_entries.erase(std::next(it).base());
+      return;
+    }
+}
+
+void SentLog::clear() {
+  m_entries.clear();
+  m_to.clear();
+  m_to_index.clear();
+  m_long_ids.clear();
+}
+
 nlohmann::ordered_json SendReport::to_json() const {
   if (dry_run) return {{"dry_run", true}, {"stanzas", *dry_run}};
   nlohmann::ordered_json j;
   auto s = nlohmann::ordered_json::array();
-  for (const auto& m : sent) s.push_back(message_json(m));
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    s.push_back(message_json(sent.at(i)));
   auto f = nlohmann::ordered_json::array();
   for (const auto& m : failed) f.push_back(message_json(m));
   j["sent"] = std::move(s);
@@ -206,6 +256,24 @@ nlohmann::ordered_json SendReport::to_json() const {
   j["resent"] = resent;
   if (url) j["url"] = *url;
   return j;
+}
+
+void SendReport::write_json(std::ostream& out) const {
+  if (dry_run) {
+    Report::write_json(out);
+    return;
+  }
+  // dump_json writes compactly ("," and ":" with no spaces around them), so the document is its
+  // pieces joined by hand, byte for byte what to_json() would dump.
+  out << "{\"sent\":[";
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    out << (i == 0 ? "" : ",") << dump_json(message_json(sent.at(i)));
+  out << "],\"failed\":[";
+  for (std::size_t i = 0; i < failed.size(); ++i)
+    out << (i == 0 ? "" : ",") << dump_json(message_json(failed[i]));
+  out << "],\"resent\":" << resent;
+  if (url) out << ",\"url\":" << dump_json(*url);
+  out << "}\n";
 }
 
 void SendReport::print_human(std::ostream& out) const {
@@ -445,12 +513,7 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
     if (d.server_acked && d.state == stream::DeliveryState::bounced) {
       // A late bounce (another server's) for a message already counted as delivered.
       --acked_count;
-      auto& sent = report->sent;
-      for (auto it = sent.rbegin(); it != sent.rend(); ++it)
-        if (it->index == d.index) {
-          sent.erase(std::next(it).base());
-          break;
-        }
+      report->sent.erase_index(d.index);
     }
     report->failed.push_back(std::move(m));
   };
@@ -544,8 +607,8 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   // Receipts, until the deadline.
   if (args.receipt && drained) {
     const auto all_in = [&] {
-      for (const auto& m : report->sent)
-        if (!receipts_seen.count(m.id)) return false;
+      for (std::size_t i = 0; i < report->sent.size(); ++i)
+        if (!receipts_seen.count(report->sent.at(i).id)) return false;
       return true;
     };
     const auto until = deadline() - milliseconds(200);
@@ -567,11 +630,12 @@ awaitable<Outcome> run_send(Context& ctx, SendArgs args) {
   // The report: receipts decide the fate of acknowledged messages; failures in input order.
   std::size_t unconfirmed = 0, refused_count = 0;
   if (args.receipt) {
-    std::vector<SentMessage> confirmed;
-    for (auto& m : report->sent) {
+    SentLog confirmed;
+    for (std::size_t i = 0; i < report->sent.size(); ++i) {
+      SentMessage m = report->sent.at(i);
       m.receipt = receipts_seen.count(m.id) != 0;
       if (*m.receipt) {
-        confirmed.push_back(std::move(m));
+        confirmed.push_back(m);
         continue;
       }
       m.error = make_error(ErrorKind::remote, "no_receipt", "",

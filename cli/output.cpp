@@ -118,9 +118,13 @@ std::string dump_json(const nlohmann::ordered_json& value) {
   return out;
 }
 
+void Report::write_json(std::ostream& out) const {
+  out << dump_json(to_json()) << '\n';
+}
+
 void print_report(const Report& report, bool json, std::ostream& out) {
   if (json)
-    out << dump_json(report.to_json()) << '\n';
+    report.write_json(out);
   else
     report.print_human(out);
   out.flush();

@@ -31,6 +31,10 @@ class Report {
  public:
   virtual ~Report() = default;
   virtual nlohmann::ordered_json to_json() const = 0;
+  /// The JSON document and its newline, as print_report writes it: dump_json(to_json()). A report
+  /// that can be very long (send --lines --json) writes the same bytes piece by piece instead, so
+  /// the whole tree and its text never sit in memory at once.
+  virtual void write_json(std::ostream& out) const;
   /// Human text; every string that came from the network goes through escape_terminal.
   virtual void print_human(std::ostream& out) const = 0;
 };

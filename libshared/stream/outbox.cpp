@@ -15,9 +15,6 @@ namespace xmpp::stream {
 
 using Clock = std::chrono::steady_clock;
 
-/// Settled deliveries kept for late bounces (see State::deliveries).
-constexpr std::size_t k_retained = 4096;
-
 std::string_view to_string(DeliveryState state) {
   switch (state) {
     case DeliveryState::pending: return "pending";
@@ -46,14 +43,15 @@ struct Outbox::State : std::enable_shared_from_this<State> {
   asio::any_io_executor executor;
   Session* session;
   OutboxOptions options;
-  // The deliveries from `base` on: those not settled, and the last k_retained settled ones
-  // (a bounce may trail the ack). Older ones are reported through on_update and forgotten, so a
-  // `tail -f | xmpp send --lines` that runs for weeks does not grow.
+  // The deliveries from `base` on: those not settled, and the last options.settled_kept settled
+  // ones (a bounce may trail the ack). Older ones are reported through on_update and forgotten,
+  // so a `tail -f | xmpp send --lines` that runs for weeks does not grow.
   std::deque<Delivery> deliveries;
-  std::deque<std::optional<xml::Element>> payloads;  // dropped once confirmed
+  std::deque<xml::Element> payloads;  // [acked, end): dropped as they are confirmed
   std::size_t base = 0;
   std::size_t acked = 0;
   std::size_t posted = 0;
+  std::size_t written_in_a_row = 0;  // by submit() since it last let the acker run
   bool draining = false;
   bool stopped = false;  // the Outbox is gone
   bool acker_running = false;
@@ -100,10 +98,8 @@ struct Outbox::State : std::enable_shared_from_this<State> {
   void post_waiting() {
     if (session->failure()) return;
     while (posted < end()) {
-      if (payloads[posted - base]) {
-        session->post(*payloads[posted - base]);
-        ++deliveries[posted - base].transmissions;
-      }
+      session->post(payloads[posted - acked]);
+      ++deliveries[posted - base].transmissions;
       ++posted;
     }
   }
@@ -111,16 +107,15 @@ struct Outbox::State : std::enable_shared_from_this<State> {
   void settle_upto(std::size_t target) {
     for (; acked < target; ++acked) {
       Delivery& d = deliveries[acked - base];
-      payloads[acked - base].reset();
+      payloads.pop_front();
       d.server_acked = true;
       if (d.state == DeliveryState::pending) {
         d.state = DeliveryState::acked;
         if (options.on_update) options.on_update(d);
       }
     }
-    while (acked - base > k_retained) {
+    while (acked - base > options.settled_kept) {
       deliveries.pop_front();
-      payloads.pop_front();
       ++base;
     }
     progress.notify_all();
@@ -229,6 +224,7 @@ struct Outbox::State : std::enable_shared_from_this<State> {
 Outbox::Outbox(asio::any_io_executor executor, Session& session, OutboxOptions options)
     : m_state(std::make_shared<State>(std::move(executor), session, std::move(options))) {
   if (m_state->options.window == 0) m_state->options.window = 1;
+  if (m_state->options.ack_every == 0) m_state->options.ack_every = 1;
   m_state->subscribe_bounces();
   asio::co_spawn(m_state->executor, State::acker(m_state), asio::detached);
 }
@@ -247,6 +243,7 @@ awaitable<Result<void>> Outbox::submit(xml::Element message, Clock::time_point d
   if (!id || id->empty())
     co_return fail(ErrorKind::software, "bad_message", "", "outbox stanzas need an 'id'");
   while (!self->fatal && self->in_flight() >= self->options.window) {
+    self->written_in_a_row = 0;
     if (!co_await self->progress.wait_until(deadline) && !self->fatal &&
         self->in_flight() >= self->options.window)
       co_return fail(ErrorKind::temporary, "timeout", "",
@@ -262,11 +259,16 @@ awaitable<Result<void>> Outbox::submit(xml::Element message, Clock::time_point d
   self->payloads.push_back(std::move(message));
   // Written at once when the stream is healthy and nothing older waits (order is kept).
   if (self->posted + 1 == self->end() && !self->session->failure()) {
-    self->session->post(*self->payloads.back());
+    self->session->post(self->payloads.back());
     ++self->deliveries.back().transmissions;
     ++self->posted;
   }
   self->work.notify_all();
+  if (++self->written_in_a_row >= self->options.ack_every) {
+    // The acker asks for an ack of what is written so far; the next messages follow the request.
+    self->written_in_a_row = 0;
+    co_await asio::post(self->executor, asio::use_awaitable);
+  }
   co_return Result<void>{};
 }
 

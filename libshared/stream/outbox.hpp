@@ -55,6 +55,14 @@ using SessionSetup = std::function<awaitable<Result<void>>(Session&)>;
 struct OutboxOptions {
   /// Messages in flight before submit() waits for confirmations.
   std::size_t window = 256;
+  /// submit() lets the confirmations run after this many messages written in a row, so an ack is
+  /// requested for them while the rest of the window follows behind the request: the server
+  /// always has messages to handle while its <a/> travels back (not one window, then an idle
+  /// round trip).
+  std::size_t ack_every = 64;
+  /// Settled messages still held (newest first) so that a bounce arriving after the ack still
+  /// finds its message; older ones are forgotten (they were reported through on_update).
+  std::size_t settled_kept = 4096;
   /// How long one confirmation round trip may take before the connection counts as lost.
   std::chrono::milliseconds ack_timeout{30000};
   /// Connection attempts after a drop (resume or reconnect), with net::retry_delay between them.
@@ -90,8 +98,9 @@ class Outbox {
   /// say which messages it concerns). Call once, at the end.
   awaitable<Result<void>> drain(std::chrono::steady_clock::time_point deadline);
 
-  /// The messages not settled yet and the last 4096 settled ones, in order (older ones were
-  /// reported through OutboxOptions::on_update and are forgotten: memory stays bounded).
+  /// The messages not settled yet and the last `settled_kept` settled ones, in order (older ones
+  /// were reported through OutboxOptions::on_update and are forgotten: memory stays bounded; the
+  /// payloads of settled messages are dropped at once).
   const std::deque<Delivery>& deliveries() const;
   /// How many messages were submitted in all.
   std::size_t submitted() const;

@@ -25,6 +25,7 @@ xml::Element chat(const std::string& id, const std::string& to = "bob@example.te
 struct Served {
   std::vector<std::string> ids;  ///< message ids in arrival order
   std::size_t max_unacked = 0;   ///< the most messages that were ever unacknowledged at once
+  std::vector<std::size_t> requests;  ///< for each <r/>: how many messages had arrived before it
 };
 
 /// A server loop after login: counts stanzas for XEP-0198, answers <r/> with <a/> (unless
@@ -43,6 +44,7 @@ awaitable<void> serve(Peer& peer, Served& served, std::size_t stop_after = SIZE_
       co_return;
     }
     if (e->name() == "r") {
+      served.requests.push_back(served.ids.size());
       acked = h;
       peer.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(h) + "'/>");
       continue;
@@ -103,6 +105,75 @@ TEST_CASE("outbox: XEP-0198 acks confirm every message; the window bounds what i
   CHECK(served.max_unacked <= 3);
   CHECK(served.ids.front() == "m1");
   CHECK(served.ids.back() == "m20");
+}
+
+TEST_CASE("outbox: acks are requested before the window is full, and the window stays full") {
+  Scenario t;
+  Served served;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 16;
+        options.ack_every = 4;
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        for (int i = 1; i <= 200; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        CHECK(co_await outbox.drain(deadline));
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        co_await serve(t.peer, served);
+      });
+  REQUIRE(served.ids.size() == 200);
+  REQUIRE_FALSE(served.requests.empty());
+  // The first request follows the first ack_every messages, not the whole window (stop and wait).
+  CHECK(served.requests.front() <= 4);
+  // More requests than windows: the messages after a request went out before its <a/> came back.
+  CHECK(served.requests.size() > 200 / 16);
+  CHECK(served.max_unacked <= 16);
+  CHECK(served.max_unacked > 4);
+}
+
+TEST_CASE("outbox: what it holds stays bounded by the window over many settled messages") {
+  Scenario t;
+  Served served;
+  std::size_t most_held = 0, updates = 0;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 8;
+        options.settled_kept = 16;
+        options.on_update = [&](const Delivery& d) {
+          CHECK(d.state == DeliveryState::acked);
+          ++updates;
+        };
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        for (int i = 1; i <= 3000; ++i) {
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+          most_held = std::max(most_held, outbox.deliveries().size());
+        }
+        CHECK(co_await outbox.drain(deadline));
+        most_held = std::max(most_held, outbox.deliveries().size());
+        CHECK(outbox.submitted() == 3000);
+        REQUIRE_FALSE(outbox.deliveries().empty());
+        CHECK(outbox.deliveries().back().id == "m3000");
+        CHECK(outbox.deliveries().back().index == 2999);
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        co_await serve(t.peer, served);
+      });
+  CHECK(served.ids.size() == 3000);
+  CHECK(updates == 3000);  // every message was reported before it was forgotten
+  CHECK(most_held <= 8 + 16 + 1);
 }
 
 TEST_CASE("outbox: without stream management an iq round trip confirms what was sent before it") {

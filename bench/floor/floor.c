@@ -13,7 +13,7 @@
  * them there; no DNS with an IP host), tcp, tls (stream open -> features, <starttls/> ->
  * <proceed/>, the handshake), stream (the restarted stream's features), sasl (SCRAM's two round
  * trips and the restart), bind (bind, XEP-0198 <enable/>), command (the message with <r/> ->
- * <a/>), close (</stream:stream> both ways, close_notify). "reads" counts reads that returned
+ * <a/>), close (</stream:stream> both ways, our close_notify). "reads" counts reads that returned
  * data, as `xmpp --timing` does. Exit 0 when the server acknowledged the message, else 1.
  *
  * Wire behaviour kept as `xmpp`'s (libshared/tls/transport.cpp, PROFILE.md): TCP_NODELAY; no
@@ -149,6 +149,14 @@ static int unb64(const char* text, unsigned char* out) {
     --n, --len; /* DecodeBlock counts padding */
   out[n < 0 ? 0 : n] = '\0';
   return n;
+}
+
+/* 22 characters, the length of `xmpp`'s ids. */
+static void random_id(char out[23]) {
+  unsigned char raw[11];
+  RAND_bytes(raw, sizeof raw);
+  for (size_t k = 0; k < sizeof raw; ++k)
+    snprintf(out + 2 * k, 3, "%02x", raw[k]);
 }
 
 static void stream_open(const char* domain, const char* from) {
@@ -326,28 +334,36 @@ int main(int argc, char** argv) {
   expect_drop("</stream:features>");
   mark("sasl", 1);
 
-  /* RFC 6120 §7: bind (the server picks the resource), then XEP-0198 §3 enable. */
-  send_text("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  /* RFC 6120 §7: bind (the server picks the resource), then XEP-0198 §3 enable, as `xmpp`
+   * sends them (ids of its length, resumption asked for). */
+  char id[23];
+  random_id(id);
+  snprintf(msg, sizeof msg,
+           "<iq type='set' id='%s'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>", id);
+  send_text(msg);
   expect_drop("</iq>");
-  send_text("<enable xmlns='urn:xmpp:sm:3'/>");
+  send_text("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
   expect_drop("<enabled");
   expect_drop(">");
   mark("bind", 1);
 
-  /* The message and an ack request in one write, then the ack. */
-  negotiation_reads = 0;
+  /* The message (with its XEP-0359 origin-id, as `xmpp send` writes it) and an ack request in
+   * one write, then the ack. */
+  random_id(id);
   snprintf(msg, sizeof msg,
-           "<message to='%s' type='chat' id='floor1'><body>%s</body></message>"
-           "<r xmlns='urn:xmpp:sm:3'/>",
-           to, body);
+           "<message to='%s' type='chat' id='%s'><body>%s</body>"
+           "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/></message><r xmlns='urn:xmpp:sm:3'/>",
+           to, id, body, id);
   send_text(msg);
   expect_drop("<a ");
   mark("command", 1);
 
-  /* RFC 6120 §4.4: our close, the server's, then TLS close_notify both ways. */
-  send_text("</stream:stream>");
+  /* RFC 6120 §4.4 and XEP-0198 §4: our last ack (no stanza received) and our close in one
+   * write, the server's close, then our close_notify (the server's came with its close or
+   * follows it; like `xmpp`, do not wait for it). */
+  send_text("<a xmlns='urn:xmpp:sm:3' h='0'/></stream:stream>");
   expect_drop("</stream:stream>");
-  if (SSL_shutdown(ssl) == 0) SSL_shutdown(ssl);
+  SSL_shutdown(ssl);
   close(fd);
   mark("close", 1);
   if (timing) fprintf(stderr, "timing: %-9s %8.2f ms\n", "total", ms_between(t0, t_last));

@@ -266,11 +266,26 @@ def assert_ok(run) -> None:
 
 @pytest.fixture(scope="session")
 def xmpp_bin() -> str:
-    path = Path(os.environ.get("XMPP_BIN", REPO / "build" / "cli" / "xmpp"))
-    if not path.is_absolute():
-        path = REPO / path
+    path = xmpp_bin_path()
     assert path.is_file() and os.access(path, os.X_OK), f"xmpp binary not found at {path}"
     return str(path)
+
+
+def xmpp_bin_path() -> Path:
+    path = Path(os.environ.get("XMPP_BIN", REPO / "build" / "cli" / "xmpp"))
+    return path if path.is_absolute() else REPO / path
+
+
+def xmpp_bin_is_asan_build() -> bool:
+    """True when the binary under test links AddressSanitizer (scripts/build --asan): its memory
+    figures (quarantine, shadow memory) say nothing about ours. Read from the ELF's NEEDED
+    entries, not from ASAN_OPTIONS, so a hand-run pytest judges the same binary the same way."""
+    try:
+        dynamic = subprocess.run(["readelf", "-d", str(xmpp_bin_path())], capture_output=True,
+                                 text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "libasan" in dynamic
 
 
 @dataclass

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "core/text.hpp"
 #include "jid/jid.hpp"
 #include "net/retry.hpp"
 #include "net/srv.hpp"
@@ -134,8 +135,13 @@ struct Outbox::State : std::enable_shared_from_this<State> {
     Error last = cause;
     for (int attempt = 0; attempt < options.reconnect_attempts && !stopped; ++attempt) {
       if (attempt > 0) {
-        asio::steady_timer pause(executor,
-                                 net::retry_delay(static_cast<unsigned>(attempt), random));
+        // Said each time: a run that is retrying for a minute must not look hung (and -v runs
+        // in the test logs show where a recovery spent its time).
+        const auto delay = net::retry_delay(static_cast<unsigned>(attempt), random);
+        note("connection lost (" + cause.message + "); attempt " + std::to_string(attempt) +
+             " of " + std::to_string(options.reconnect_attempts) + " to get it back failed (" +
+             last.message + "), trying again in " + duration_text(delay));
+        asio::steady_timer pause(executor, delay);
         co_await pause.async_wait(asio::use_awaitable);
       }
       if (session->resumable()) {

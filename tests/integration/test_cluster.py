@@ -32,6 +32,12 @@ from conftest import (SERVER_START_S, TEST_SERVER, Server, _server_env, server_k
                       sigkill_and_wait)
 
 WAIT_S = 60
+# From the loss of node 1 to the first line written after it reaching bob: 0.1-0.6 s when node 2
+# answers at once, but each failed attempt to get the connection back is followed by the
+# product's backoff (0.5-1 s, then 1-2 s, 2-4 s, 4-8 s, 8-16 s: net::retry_delay), so a loaded
+# machine where node 2 refuses a few attempts needs more than WAIT_S. The sender runs with -v:
+# a failure shows each attempt and why it failed.
+FAILOVER_S = 150
 # One node start or join (test-server's own deadline: 120 s per wait, up to 3 tries with new
 # ports; 34 s was seen for one start on a loaded CI machine): conftest's bound for a start.
 START_S = SERVER_START_S
@@ -229,13 +235,18 @@ def define_tests() -> None:
 
         received: dict[str, int] = {}
 
-        def receive_until(wanted: set[str]) -> None:
-            deadline = time.monotonic() + WAIT_S
+        def receive_until(wanted: set[str], timeout: float = WAIT_S) -> None:
+            deadline = time.monotonic() + timeout
             while not wanted <= set(received):
                 left = deadline - time.monotonic()
-                assert left > 0, f"missing {sorted(wanted - set(received))[:10]}\n{listener}"
-                m = next_kind(listener, "message", lambda m: m["id"].startswith(prefix + "-"),
-                              timeout=left)
+                # On a failure, both sides: the sender's -v trace says where its recovery was.
+                missing = f"missing {sorted(wanted - set(received))[:10]}\n{listener}\n{lines}"
+                assert left > 0, missing
+                try:
+                    m = next_kind(listener, "message",
+                                  lambda m: m["id"].startswith(prefix + "-"), timeout=left)
+                except pytest.fail.Exception:
+                    pytest.fail(missing)
                 assert m["body"] == f"{prefix} line {m['id'].rsplit('-', 1)[1]}", m
                 received[m["id"]] = received.get(m["id"], 0) + 1
 
@@ -247,7 +258,7 @@ def define_tests() -> None:
         killed = time.monotonic()
         cluster.crash(0)
         feed(range(queued + 1, total + 1))
-        receive_until({f"{prefix}-{queued + 1}"})
+        receive_until({f"{prefix}-{queued + 1}"}, FAILOVER_S)
         failover_s = time.monotonic() - killed
         lines.proc.stdin.close()
         receive_until({f"{prefix}-{i}" for i in range(1, total + 1)})

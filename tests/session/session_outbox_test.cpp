@@ -358,6 +358,59 @@ TEST_CASE("outbox: with resumption the server's <resumed h=/> decides what is se
   CHECK(second.ids == std::vector<std::string>{"m3", "m4"});
 }
 
+TEST_CASE("outbox: a failed attempt to get the connection back is said, then tried again") {
+  Scenario t;
+  auto pipe2 = std::make_shared<Pipe>();
+  Peer peer2(pipe2);
+  Served first, second;
+  std::vector<std::string> notes;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        OutboxOptions options;
+        options.window = 8;
+        options.reconnect_attempts = 3;
+        int resumes = 0;
+        options.resume = [&](Session& session) -> awaitable<Result<ResumeOutcome>> {
+          // The first attempt finds no server (as with a node that is gone); the second works.
+          if (++resumes == 1)
+            co_return fail(ErrorKind::temporary, "connection_refused", "", "node1 refused");
+          co_return co_await session.resume_on(std::make_unique<FakeTransport>(pipe2), false);
+        };
+        options.on_note = [&](std::string_view text) { notes.emplace_back(text); };
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        for (int i = 1; i <= 2; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        auto drained = co_await outbox.drain(deadline);
+        CHECK_MESSAGE(drained, (drained ? "" : drained.error().message));
+        CHECK(resumes == 2);
+        co_await (*s)->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        for (int i = 0; i < 2;) {
+          auto e = co_await t.peer.next();
+          REQUIRE(e);
+          if (e->name() == "message") {
+            first.ids.push_back(e->attr("id").value_or(""));
+            ++i;
+          }
+        }
+        t.peer.close();
+        co_await reauthenticate(peer2);
+        co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='0'/>");
+        peer2.send("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='2'/>");
+        co_await serve(peer2, second, SIZE_MAX, 2);
+      });
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].find("attempt 1 of 3 to get it back failed (node1 refused), trying again in ") !=
+        std::string::npos);
+  CHECK(notes[1].find("stream resumed, 0 stanzas sent again") != std::string::npos);
+  CHECK(second.ids.empty());
+}
+
 TEST_CASE("outbox: when the connection cannot come back, what was not confirmed is unconfirmed") {
   Scenario t;
   Served first;

@@ -133,6 +133,7 @@ struct Outbox::State : std::enable_shared_from_this<State> {
   /// was not confirmed. Gives up after reconnect_attempts.
   awaitable<Result<void>> recover(Error cause) {
     Error last = cause;
+    bool resume_timed_out = false;
     for (int attempt = 0; attempt < options.reconnect_attempts && !stopped; ++attempt) {
       if (attempt > 0) {
         // Said each time: a run that is retrying for a minute must not look hung (and -v runs
@@ -144,7 +145,10 @@ struct Outbox::State : std::enable_shared_from_this<State> {
         asio::steady_timer pause(executor, delay);
         co_await pause.async_wait(asio::use_awaitable);
       }
-      if (session->resumable()) {
+      // A server that held our <resume/> until the step timeout would likely hold the next one
+      // too (an ejabberd node asking a cluster node that is gone for the old session): after
+      // that, a fresh login, which resends what was not acknowledged, gets the run going.
+      if (session->resumable() && !(resume_timed_out && options.reconnect)) {
         // (Not a ?: of two co_awaits: GCC 12 destroys the result twice.)
         Result<ResumeOutcome> resumed = fail(cause);
         if (options.resume)
@@ -163,6 +167,7 @@ struct Outbox::State : std::enable_shared_from_this<State> {
         }
         last = resumed.error();
         if (!net::retryable(last)) co_return fail(std::move(last));
+        resume_timed_out = resume_timed_out || last.code == "timeout";
         continue;
       }
       if (!options.reconnect) break;

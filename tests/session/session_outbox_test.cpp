@@ -411,6 +411,68 @@ TEST_CASE("outbox: a failed attempt to get the connection back is said, then tri
   CHECK(second.ids.empty());
 }
 
+TEST_CASE("outbox: after a resumption that timed out, the next attempt logs in afresh") {
+  Scenario t;
+  auto pipe2 = std::make_shared<Pipe>();
+  Peer peer2(pipe2);
+  Served first, second;
+  std::vector<std::string> notes;
+  int resumes = 0, reconnects = 0;
+  t.run(
+      [&]() -> awaitable<void> {
+        auto s = co_await Session::open_on(t.transport(), false, t.options);
+        REQUIRE(s);
+        std::unique_ptr<Session> fresh;
+        OutboxOptions options;
+        options.window = 8;
+        options.reconnect_attempts = 3;
+        // As a server that holds the <resume/> until our step timeout would answer.
+        options.resume = [&](Session&) -> awaitable<Result<ResumeOutcome>> {
+          ++resumes;
+          co_return fail(ErrorKind::temporary, "timeout", "", "timed out waiting for <resumed/>");
+        };
+        options.reconnect = [&]() -> awaitable<Result<Session*>> {
+          ++reconnects;
+          auto opened = co_await Session::open_on(std::make_unique<FakeTransport>(pipe2), false,
+                                                  t.options);
+          if (!opened) co_return fail(opened.error());
+          fresh = std::move(*opened);
+          co_return fresh.get();
+        };
+        options.on_note = [&](std::string_view text) { notes.emplace_back(text); };
+        Outbox outbox(t.io.get_executor(), **s, options);
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        for (int i = 1; i <= 2; ++i)
+          REQUIRE(co_await outbox.submit(chat("m" + std::to_string(i)), deadline));
+        auto drained = co_await outbox.drain(deadline);
+        CHECK_MESSAGE(drained, (drained ? "" : drained.error().message));
+        for (const auto& d : outbox.deliveries()) CHECK(d.state == DeliveryState::acked);
+        REQUIRE(fresh);
+        co_await fresh->close();
+      },
+      [&]() -> awaitable<void> {
+        co_await t.peer.login();
+        for (int i = 0; i < 2;) {
+          auto e = co_await t.peer.next();
+          REQUIRE(e);
+          if (e->name() == "message") {
+            first.ids.push_back(e->attr("id").value_or(""));
+            ++i;
+          }
+        }
+        t.peer.close();
+        co_await peer2.login();
+        co_await serve(peer2, second);
+      });
+  CHECK(resumes == 1);
+  CHECK(reconnects == 1);
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].find("failed (timed out waiting for <resumed/>)") != std::string::npos);
+  CHECK(notes[1].find("; logged in again") != std::string::npos);
+  // Nothing was acknowledged on the first stream: both messages again, once each.
+  CHECK(second.ids == std::vector<std::string>{"m1", "m2"});
+}
+
 TEST_CASE("outbox: when the connection cannot come back, what was not confirmed is unconfirmed") {
   Scenario t;
   Served first;

@@ -67,6 +67,19 @@ awaitable<void> serve(Peer& peer, Served& served, std::size_t stop_after = SIZE_
   }
 }
 
+/// Takes `count` messages without acknowledging any, then closes the connection as a crash would.
+awaitable<void> take_and_die(Peer& peer, Served& served, int count) {
+  for (int i = 0; i < count;) {
+    auto e = co_await peer.next();
+    REQUIRE(e);
+    if (e->name() == "message") {
+      served.ids.push_back(e->attr("id").value_or(""));
+      ++i;
+    }
+  }
+  peer.close();
+}
+
 std::map<std::string, DeliveryState> states(const Outbox& outbox) {
   std::map<std::string, DeliveryState> m;
   for (const auto& d : outbox.deliveries()) m[d.id] = d.state;
@@ -338,16 +351,7 @@ TEST_CASE("outbox: with resumption the server's <resumed h=/> decides what is se
       },
       [&]() -> awaitable<void> {
         co_await t.peer.login();
-        // Takes four messages without acking them, then dies.
-        for (int i = 0; i < 4;) {
-          auto e = co_await t.peer.next();
-          REQUIRE(e);
-          if (e->name() == "message") {
-            first.ids.push_back(e->attr("id").value_or(""));
-            ++i;
-          }
-        }
-        t.peer.close();
+        co_await take_and_die(t.peer, first, 4);
         co_await reauthenticate(peer2);
         co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='0'/>");
         // The server had handled two of the four.
@@ -390,15 +394,7 @@ TEST_CASE("outbox: a failed attempt to get the connection back is said, then tri
       },
       [&]() -> awaitable<void> {
         co_await t.peer.login();
-        for (int i = 0; i < 2;) {
-          auto e = co_await t.peer.next();
-          REQUIRE(e);
-          if (e->name() == "message") {
-            first.ids.push_back(e->attr("id").value_or(""));
-            ++i;
-          }
-        }
-        t.peer.close();
+        co_await take_and_die(t.peer, first, 2);
         co_await reauthenticate(peer2);
         co_await peer2.expect("<resume xmlns='urn:xmpp:sm:3' previd='sm-1' h='0'/>");
         peer2.send("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='2'/>");
@@ -452,15 +448,7 @@ TEST_CASE("outbox: after a resumption that timed out, the next attempt logs in a
       },
       [&]() -> awaitable<void> {
         co_await t.peer.login();
-        for (int i = 0; i < 2;) {
-          auto e = co_await t.peer.next();
-          REQUIRE(e);
-          if (e->name() == "message") {
-            first.ids.push_back(e->attr("id").value_or(""));
-            ++i;
-          }
-        }
-        t.peer.close();
+        co_await take_and_die(t.peer, first, 2);
         co_await peer2.login();
         co_await serve(peer2, second);
       });
